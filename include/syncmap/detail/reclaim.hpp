@@ -1,0 +1,147 @@
+// Copyright (c) syncmap authors. Licensed under the MIT license (see LICENSE).
+//
+// Safe memory reclamation: the one interface through which the map frees
+// what a lock-free reader may still be looking at.
+//
+//   section s;                  // enter a read section (RAII); nests
+//   retire(s, owner, node, k);  // node is unlinked: dispose it once no
+//                               // section that could have seen it is open
+//   owner.drain();              // dispose every pending node of this owner
+//                               // now (no reader of it may exist)
+//
+// The scheme is epoch-based reclamation with asymmetric fences: entering a
+// section is a load of the global epoch and a release store to the thread's
+// own record followed by a compiler barrier -- no atomic read-modify-write,
+// no fence, no write to memory another thread writes. The cost moves to the
+// rare epoch advance, which issues membarrier(2) before scanning the records.
+// docs/design.md explains the choice against libcds's hazard pointers and
+// URCU, and the argument for why it is safe.
+
+#ifndef SYNCMAP_DETAIL_RECLAIM_HPP_
+#define SYNCMAP_DETAIL_RECLAIM_HPP_
+
+#include <cstddef>
+#include <cstdint>
+
+#include "syncmap/detail/asymmetric_fence.hpp"
+#include "syncmap/detail/config.hpp"
+#include "syncmap/detail/thread_record.hpp"
+
+namespace syncmap {
+namespace detail {
+namespace reclaim {
+
+// Frees unreachable nodes of the calling thread (and of exited threads) after
+// trying to advance the epoch. Called at the end of an outermost section once
+// kCollectThreshold nodes were retired, and at thread exit. Never blocks on
+// another thread's progress.
+void collect(thread_record& self) noexcept;
+
+// Releases a transient record at the end of its outermost section.
+void release_transient(thread_record& self) noexcept;
+
+// The owner of retired nodes: one per map. Its dispose function frees a node
+// given the kind the map passed to retire(). Destroying an owner drains it.
+class alignas(8) owner {
+ public:
+  using dispose_fn = void (*)(node* n, unsigned kind) noexcept;
+  static constexpr unsigned kKindBits = 3;
+  static constexpr std::uintptr_t kKindMask = (std::uintptr_t{1} << kKindBits) - 1;
+
+  explicit owner(dispose_fn fn) noexcept : dispose_(fn) {}
+  owner(const owner&) = delete;
+  owner& operator=(const owner&) = delete;
+  ~owner() { drain(); }
+
+  // Disposes, now, every node retired through this owner that is still
+  // pending in any thread's lists, and waits for any disposal of one of its
+  // nodes in progress on another thread. The caller guarantees that no read
+  // section can still reach the owner's objects (the map is being destroyed,
+  // so by the C++ object model no operation on it is running).
+  void drain() const noexcept;
+
+  void dispose(node* n, unsigned kind) const noexcept { dispose_(n, kind); }
+
+ private:
+  dispose_fn dispose_;  // immutable
+};
+
+// Enters a read section on construction and leaves it on destruction.
+// While any section opened before a node's retirement is still open, the node
+// is not disposed. Sections nest; only the outermost one announces itself.
+class section {
+ public:
+  // May throw std::bad_alloc on the first section of a thread (record
+  // allocation); afterwards it never throws.
+  section() : rec_(enter()) {}
+  ~section() { leave(rec_); }
+  section(const section&) = delete;
+  section& operator=(const section&) = delete;
+
+  thread_record& record() const noexcept { return *rec_; }
+
+ private:
+  static thread_record* enter() {
+    thread_record* r = tls_record;
+    if (SYNCMAP_UNLIKELY(r == nullptr)) r = register_thread();
+    if (r->nesting++ == 0) {
+      // acquire: pairs with the seq_cst CAS that advanced the epoch, so the
+      // section sees every unlink that preceded the advance (design.md).
+      const std::uint64_t e = global_epoch.value.load(std::memory_order_acquire);
+      // release: see thread_record::state.
+      r->state.store((e << 1) | 1, std::memory_order_release);
+      // The announcement must be visible before this section's loads of
+      // shared pointers; heavy_fence() in the epoch advance supplies the
+      // hardware half of that store-load ordering.
+      light_fence(r->asymmetric);
+    }
+    return r;
+  }
+
+  static void leave(thread_record* r) noexcept {
+    if (--r->nesting == 0) {
+      // release: every load of this section happens before the store, and a
+      // collector that reads it (acquire) may then free what we read.
+      r->state.store(0, std::memory_order_release);
+      if (SYNCMAP_UNLIKELY(r->retired_since_collect >= kCollectThreshold)) {
+        if (r->transient) {
+          release_transient(*r);
+        } else {
+          collect(*r);
+        }
+      }
+    }
+  }
+
+  thread_record* rec_;
+};
+
+// Hands an unlinked node to the domain. `kind` (< 8) is passed back to the
+// owner's dispose function. Must be called inside a section, after the node
+// was made unreachable for sections that start from now on, by a seq_cst
+// atomic operation or under the map mutex (design.md, "Retirement"). Never
+// throws and never frees anything itself: freeing happens at the end of an
+// outermost section, never while the map mutex may be held.
+void retire(const section& s, const owner& o, node* n, unsigned kind) noexcept;
+
+// ---- For tests, stress harnesses and diagnostics. ----
+
+// Advances the epoch as far as sections open elsewhere allow and disposes
+// everything that became free, including nodes of exited threads. The caller
+// must not be inside a section. Waits for sections open elsewhere to close
+// (so it must not be called while holding anything such a section waits for).
+void quiesce();
+
+struct domain_stats {
+  std::size_t records = 0;         // thread records ever allocated
+  std::size_t records_in_use = 0;  // records owned by a live thread
+  std::size_t pending_nodes = 0;   // retired, not yet disposed
+  std::uint64_t epoch = 0;         // the global epoch
+};
+domain_stats stats();
+
+}  // namespace reclaim
+}  // namespace detail
+}  // namespace syncmap
+
+#endif  // SYNCMAP_DETAIL_RECLAIM_HPP_

@@ -1,0 +1,146 @@
+// Copyright (c) syncmap authors. Licensed under the MIT license (see LICENSE).
+//
+// The per-thread record of the reclamation domain, and the two process-wide
+// words the read path touches: the global epoch and the thread's record
+// pointer. Everything here is internal; reclaim.hpp is the interface.
+//
+// A record is claimed by a thread on its first operation on any sync_map
+// (no user registration) and released when the thread exits; released records
+// are reused, so the number of records is the peak number of threads that
+// used a map at the same time, not the number of threads ever created.
+
+#ifndef SYNCMAP_DETAIL_THREAD_RECORD_HPP_
+#define SYNCMAP_DETAIL_THREAD_RECORD_HPP_
+
+#include <atomic>
+#include <cstdint>
+
+#include "syncmap/detail/config.hpp"
+#include "syncmap/detail/spin_lock.hpp"
+
+namespace syncmap {
+namespace detail {
+namespace reclaim {
+
+class owner;
+
+// Base of every object a reader may still hold after it is unlinked: value
+// boxes, entries and tables. retire() hands it to the domain, which calls the
+// owner's dispose function once no reader can reach it.
+class node {
+ public:
+  node() = default;
+  node(const node&) = delete;
+  node& operator=(const node&) = delete;
+
+  // The intrusive link. Before retire(), the object's owner may use it for
+  // its own lists (the map chains expunged entries through it); from retire()
+  // on it belongs to the domain and is guarded by the lock of the record whose
+  // lists hold the node.
+  node* link = nullptr;
+
+  // Set by retire(): the owner's address with the owner-defined kind in the
+  // low bits (owners are at least 8-byte aligned). Read by whoever disposes.
+  std::uintptr_t tag = 0;
+};
+
+// Objects retired at one epoch by one thread, as an intrusive list.
+struct retire_bucket {
+  std::uint64_t epoch = 0;  // the global epoch read when they were retired
+  node* head = nullptr;
+  node* tail = nullptr;
+};
+
+// Number of retirements after which a thread tries to advance the epoch and
+// free what has become unreachable. Each try costs two membarrier(2) calls
+// (about 0.4 us each here), so this amortizes them to a few ns per retire while
+// bounding what a thread keeps pending to about 3 * kCollectThreshold nodes
+// (more only while another thread stays inside one read section).
+inline constexpr std::uint32_t kCollectThreshold = 128;
+
+struct alignas(64) thread_record {
+  // ---- Hot line: written by the owning thread on every outermost section. ----
+
+  // 0 when the thread is outside every read section; otherwise
+  // (epoch << 1) | 1 where epoch is the global epoch the thread read on
+  // entering. Only the owner stores, always with release so that a scanner's
+  // acquire load orders everything the thread did before (ThreadSanitizer
+  // sees reclamation as happening after the reader's last access through
+  // this edge). Scanners load with acquire.
+  std::atomic<std::uint64_t> state{0};
+
+  // The presence gate (one per map) this thread is passing right now, or
+  // null. Owner stores; size() scans. See presence_gate.hpp.
+  std::atomic<const void*> transition{nullptr};
+
+  // Depth of nested read sections (range callbacks call back into maps).
+  // Owner only.
+  std::uint32_t nesting = 0;
+
+  // Retirements since the last collect(). Owner only. Set to
+  // kCollectThreshold for a transient record so its exit takes the slow path.
+  std::uint32_t retired_since_collect = 0;
+
+  // Cached asymmetric_fences_available(). Immutable after registration.
+  bool asymmetric = true;
+
+  // True while this thread runs collect(); a disposal that re-enters a map
+  // does not collect recursively. Owner only.
+  bool collecting = false;
+
+  // True for a record claimed after the thread's exit handler already ran
+  // (a map used from a late thread_local destructor): it is released at the
+  // end of its outermost section instead of at thread exit. Owner only.
+  bool transient = false;
+
+  // ---- Cold part: retire lists, touched on writes and by collectors. ----
+
+  // Guards buckets and freeable.
+  alignas(64) spin_lock lock;
+
+  // Nodes retired by this thread, by epoch modulo 3: a bucket whose epoch is
+  // at least 2 behind the global epoch can be freed.
+  retire_bucket buckets[3];
+
+  // Nodes that no reader can reach any more, waiting to be disposed.
+  node* freeable = nullptr;
+
+  // The owner whose node this thread is disposing right now, or null. Set
+  // while holding the lock of the record the node was taken from, cleared
+  // (release) after disposal; a draining owner waits until it differs.
+  std::atomic<const owner*> disposing{nullptr};
+
+  // True while a live thread owns the record. Claimed with an exchange
+  // (acquire), released with a release store at thread exit.
+  std::atomic<bool> in_use{false};
+
+  // Next record of the registry. Immutable once the record is published.
+  thread_record* next_record = nullptr;
+};
+
+// The global epoch. Advanced by one (seq_cst CAS) when every thread inside a
+// read section has announced the current value; readers load it (acquire)
+// once per outermost section. Alone on its cache line: it changes once per
+// collection, and readers only read it.
+struct alignas(64) epoch_clock {
+  std::atomic<std::uint64_t> value{1};
+};
+inline epoch_clock global_epoch;
+
+// The calling thread's record, or null before its first operation and after
+// its exit handler ran. Constant-initialized, so access needs no TLS guard.
+inline thread_local thread_record* tls_record = nullptr;
+
+// The first record of the registry (every record ever allocated, linked by
+// next_record). Records are never freed, so a traversal needs no protection.
+thread_record* first_record() noexcept;
+
+// Claims a record for the calling thread (allocating one if none is free)
+// and arranges its release at thread exit. May throw std::bad_alloc.
+SYNCMAP_NOINLINE thread_record* register_thread();
+
+}  // namespace reclaim
+}  // namespace detail
+}  // namespace syncmap
+
+#endif  // SYNCMAP_DETAIL_THREAD_RECORD_HPP_
