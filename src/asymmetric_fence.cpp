@@ -25,6 +25,9 @@ long membarrier(int cmd) noexcept { return ::syscall(__NR_membarrier, cmd, 0, 0)
 // so the tests can exercise both protocols on one machine.
 bool decide() noexcept {
 #if defined(__linux__)
+  // Read once, at the first thread registration; a program that changes its
+  // environment concurrently with its first map operation is on its own.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe)
   if (const char* force = ::getenv("SYNCMAP_FORCE_SYMMETRIC_FENCES")) {
     if (force[0] == '1') return false;
   }

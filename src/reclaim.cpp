@@ -33,6 +33,7 @@ void for_each_record(F&& f) {
 }
 
 const owner* owner_of(const node* n) noexcept {
+  // NOLINTNEXTLINE(performance-no-int-to-ptr): the tag holds an owner address.
   return reinterpret_cast<const owner*>(n->tag & ~owner::kKindMask);
 }
 unsigned kind_of(const node* n) noexcept { return static_cast<unsigned>(n->tag & owner::kKindMask); }
@@ -55,8 +56,7 @@ thread_record* claim_free_record() noexcept {
   for (thread_record* r = first_record(); r != nullptr; r = r->next_record) {
     // acquire: pairs with the release in release_record(), so the previous
     // owner's last writes to the record happen before ours.
-    if (!r->in_use.load(std::memory_order_relaxed) &&
-        !r->in_use.exchange(true, std::memory_order_acquire)) {
+    if (!r->in_use.load(std::memory_order_relaxed) && !r->in_use.exchange(true, std::memory_order_acquire)) {
       return r;
     }
   }
@@ -168,8 +168,8 @@ thread_record* register_thread() {
     thread_record* head = g_registry.load(std::memory_order_relaxed);
     do {
       r->next_record = head;
-    } while (!g_registry.compare_exchange_weak(head, r, std::memory_order_seq_cst,
-                                               std::memory_order_relaxed));
+    } while (
+        !g_registry.compare_exchange_weak(head, r, std::memory_order_seq_cst, std::memory_order_relaxed));
   }
   r->asymmetric = asymmetric;
   r->nesting = 0;
@@ -194,12 +194,9 @@ void collect(thread_record& self) noexcept {
   // section blocks them.
   if (try_advance()) try_advance();
   const std::uint64_t global = global_epoch.value.load(std::memory_order_acquire);
-  for_each_record([&](thread_record& r) {
-    // Our own lists, and those of exited threads (nobody else collects them).
-    if (&r == &self || !r.in_use.load(std::memory_order_relaxed)) {
-      dispose_ready(self, r, global);
-    }
-  });
+  // Every record's lists, not only ours: an exited thread, or a live one that
+  // stopped writing, would otherwise keep its ready nodes indefinitely.
+  for_each_record([&](thread_record& r) { dispose_ready(self, r, global); });
   self.collecting = false;
 }
 

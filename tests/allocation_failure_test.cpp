@@ -115,8 +115,8 @@ TEST(AllocationFailure, LoadOrStoreOfANewKeyHasNoEffectWhenAnyAllocationFails) {
 
 TEST(AllocationFailure, SwapOfAnExpungedKeyHasNoEffectWhenAnyAllocationFails) {
   const int needed = sweep_allocation_failures(
-      [](int_map& m) { m.swap(1, 11); },          // un-expunges key 1: inserts it into dirty
-      [](int_map& m) { m.store(50, 50); });       // rebuilds dirty: keys 1 and 2 expunged
+      [](int_map& m) { m.swap(1, 11); },     // un-expunges key 1: inserts it into dirty
+      [](int_map& m) { m.store(50, 50); });  // rebuilds dirty: keys 1 and 2 expunged
   EXPECT_GE(needed, 1);
 }
 

@@ -170,7 +170,7 @@ TEST(Concurrency, LoadAndDeleteHandsEachValueToExactlyOneThread) {
   constexpr int kKeys = 5000;
   constexpr int kThreads = 4;
   for (int k = 0; k < kKeys; ++k) m.store(k, k);
-  m.range([](int, std::int64_t) { return false; });  // some keys in the snapshot...
+  m.range([](int, std::int64_t) { return false; });       // some keys in the snapshot...
   for (int k = kKeys; k < 2 * kKeys; ++k) m.store(k, k);  // ...others only in dirty
   std::vector<std::vector<int>> taken(kThreads);
   run_threads(kThreads, [&](int t) {
@@ -242,8 +242,12 @@ TEST(Concurrency, ChurnThroughAllEntryStatesNeverShowsAForeignValue) {
       const std::int64_t v = std::int64_t{k} * 1000000 + i;
       switch (rng() % 8) {
         case 0:
-        case 1: m.store(k, v); break;
-        case 2: m.erase(k); break;
+        case 1:
+          m.store(k, v);
+          break;
+        case 2:
+          m.erase(k);
+          break;
         case 3: {
           const auto [a, loaded] = m.load_or_store(k, v);
           ASSERT_EQ(a / 1000000, k);

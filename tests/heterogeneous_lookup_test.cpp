@@ -65,7 +65,7 @@ struct tracked_key {
 };
 struct tracked_hash {
   using is_transparent = void;
-  std::size_t operator()(const tracked_key& k) const { return (*this)(std::string_view(k.s)); }
+  std::size_t operator()(const tracked_key& k) const { return operator()(std::string_view{k.s}); }
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 struct tracked_equal {

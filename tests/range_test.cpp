@@ -188,8 +188,8 @@ TEST(Range, UnderConcurrentWritesNeverRepeatsAKeyNorInventsOne) {
     std::set<int> seen;
     m.range([&](int k, int v) {
       EXPECT_TRUE(seen.insert(k).second) << "key " << k << " visited twice";
-      EXPECT_EQ(k, v);                      // values are only ever the key itself
-      EXPECT_LT(k, kStable + kChurn);       // never a key nobody stored
+      EXPECT_EQ(k, v);                 // values are only ever the key itself
+      EXPECT_LT(k, kStable + kChurn);  // never a key nobody stored
     });
   }
   stop = true;

@@ -147,7 +147,7 @@ TEST_F(Reclaim, OwnerDestructorDrains) {
 }
 
 TEST(AsymmetricFences, EnvironmentCanForceTheSymmetricFallback) {
-  const char* force = std::getenv("SYNCMAP_FORCE_SYMMETRIC_FENCES");
+  const char* force = std::getenv("SYNCMAP_FORCE_SYMMETRIC_FENCES");  // NOLINT(concurrency-mt-unsafe)
   const bool forced = force != nullptr && std::string(force) == "1";
   if (forced) {
     EXPECT_FALSE(syncmap::detail::asymmetric_fences_available());

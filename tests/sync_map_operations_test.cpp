@@ -11,12 +11,10 @@
 
 namespace {
 
-using syncmap_test::entry_state;
 using syncmap_test::make_deleted;
 using syncmap_test::make_dirty_only;
 using syncmap_test::make_expunged;
 using syncmap_test::make_present_in_snapshot;
-using syncmap_test::map_test_access;
 
 using map_t = syncmap::sync_map<int, int>;
 constexpr int kKey = 7;

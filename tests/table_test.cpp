@@ -18,7 +18,9 @@ using entry_t = core::entry_type;
 
 class Table : public ::testing::Test {
  protected:
-  table_t make(std::size_t n) { return table_t(n, core::hasher_type(absl::Hash<int>()), core::equal_type(std::equal_to<int>())); }
+  table_t make(std::size_t n) {
+    return table_t(n, core::hasher_type(absl::Hash<int>()), core::equal_type(std::equal_to<int>()));
+  }
   entry_t* entry(int k) {
     entries_.push_back(std::make_unique<entry_t>(core::hasher_type(absl::Hash<int>())(k), k, nullptr));
     return entries_.back().get();

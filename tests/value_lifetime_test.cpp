@@ -20,7 +20,6 @@ namespace {
 
 using syncmap_test::counted;
 using syncmap_test::counted_hash;
-using syncmap_test::map_test_access;
 using syncmap_test::promote;
 
 class ValueLifetime : public ::testing::Test {
@@ -56,12 +55,24 @@ TEST_F(ValueLifetime, EveryValueIsDestroyedOnceTheMapDiesAfterConcurrentUse) {
         for (int i = 0; i < 20000; ++i) {
           const int k = (i * 13 + t) % 64;
           switch (i % 6) {
-            case 0: m.store(k, counted(i)); break;
-            case 1: m.erase(k); break;
-            case 2: m.swap(k, counted(i)); break;
-            case 3: m.load_or_store(k, counted(i)); break;
-            case 4: m.load_and_delete(k); break;
-            default: m.load(k); break;
+            case 0:
+              m.store(k, counted(i));
+              break;
+            case 1:
+              m.erase(k);
+              break;
+            case 2:
+              m.swap(k, counted(i));
+              break;
+            case 3:
+              m.load_or_store(k, counted(i));
+              break;
+            case 4:
+              m.load_and_delete(k);
+              break;
+            default:
+              m.load(k);
+              break;
           }
           if (i % 5000 == 0) m.clear();
         }

@@ -279,7 +279,8 @@ class sync_map {
 
   template <class K>
   std::optional<Value> load_impl(const K& key) const {
-    return core_.visit(key, [](const Value* v) { return v == nullptr ? std::nullopt : std::optional<Value>(*v); });
+    return core_.visit(key,
+                       [](const Value* v) { return v == nullptr ? std::nullopt : std::optional<Value>(*v); });
   }
 
   template <class K>

@@ -84,8 +84,8 @@ class entry : public reclaim::node {
   // ---- Lock-free transitions (Go's trySwap, tryLoadOrStore, ...). ----
 
   struct swap_result {
-    bool swapped;         // false only if the entry is expunged
-    box_type* previous;   // the replaced box, or nullptr if the entry was nil
+    bool swapped;        // false only if the entry is expunged
+    box_type* previous;  // the replaced box, or nullptr if the entry was nil
   };
 
   // Go's trySwap: installs `desired` unless the entry is expunged. Under the
@@ -196,8 +196,8 @@ class entry : public reclaim::node {
                                         std::memory_order_acquire);
     }
     t.enter();
-    const bool done = p_.compare_exchange_strong(expected, desired, std::memory_order_seq_cst,
-                                                 std::memory_order_acquire);
+    const bool done =
+        p_.compare_exchange_strong(expected, desired, std::memory_order_seq_cst, std::memory_order_acquire);
     t.leave();
     return done;
   }

@@ -31,10 +31,10 @@ namespace syncmap {
 namespace detail {
 namespace reclaim {
 
-// Frees unreachable nodes of the calling thread (and of exited threads) after
-// trying to advance the epoch. Called at the end of an outermost section once
-// kCollectThreshold nodes were retired, and at thread exit. Never blocks on
-// another thread's progress.
+// Tries to advance the epoch, then frees every node that became unreachable,
+// in any thread's lists. Called at the end of an outermost section once
+// kCollectThreshold nodes were retired, and at thread exit. Never waits for
+// another thread's progress (beyond a record's short spin lock).
 void collect(thread_record& self) noexcept;
 
 // Releases a transient record at the end of its outermost section.

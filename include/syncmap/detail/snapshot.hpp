@@ -103,8 +103,7 @@ class snapshot_ptr {
   // Publishes a table (or sets amended) while the map mutex is held. seq_cst:
   // replacing a table unlinks the old one, which is then retired (reclaim.hpp).
   void store_locked(Table* t, bool amended) noexcept {
-    word_.store(reinterpret_cast<std::uintptr_t>(t) | (amended ? kAmended : 0),
-                std::memory_order_seq_cst);
+    word_.store(reinterpret_cast<std::uintptr_t>(t) | (amended ? kAmended : 0), std::memory_order_seq_cst);
   }
 
   // The current view for the mutex holder: only it stores, so relaxed reads
@@ -114,7 +113,8 @@ class snapshot_ptr {
  private:
   static constexpr std::uintptr_t kAmended = 1;
   static view unpack(std::uintptr_t w) noexcept {
-    return {reinterpret_cast<Table*>(w & ~kAmended), (w & kAmended) != 0};  // NOLINT(performance-no-int-to-ptr)
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): the word holds a Table address.
+    return {reinterpret_cast<Table*>(w & ~kAmended), (w & kAmended) != 0};
   }
 
   // Table address | amended bit. Stored only by the mutex holder.
