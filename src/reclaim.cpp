@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "syncmap/detail/asymmetric_fence.hpp"
+#include "syncmap/detail/schedule_point.hpp"
 #include "syncmap/detail/thread_record.hpp"
 
 namespace syncmap {
@@ -72,6 +73,7 @@ bool try_advance() noexcept {
   // loads below; a reader that announces later sees every unlink made before
   // this point (asymmetric_fence.hpp).
   heavy_fence();
+  SYNCMAP_SCHEDULE_POINT(epoch_scan);
   for (thread_record* r = first_record(); r != nullptr; r = r->next_record) {
     // acquire: orders the reader's accesses before its announcement (or its
     // exit) before anything freed as a consequence of this advance.

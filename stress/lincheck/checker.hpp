@@ -48,7 +48,7 @@ struct violation {
 };
 
 struct check_result {
-  bool linearizable = true;          // false iff a violation was proven
+  bool linearizable = true;  // false iff a violation was proven
   check_stats stats;
   std::optional<violation> first_violation;
 };

@@ -16,8 +16,8 @@
 //   erase               -                  ok                ok == has(s); s' = absent
 //   swap                arg                ok, value         ok == has(s); ok => value == *s; s' = arg
 //   compare_and_swap    expected, arg      ok                ok == (has(s) && *s == expected); ok => s' = arg
-//   compare_and_delete  expected           ok                ok == (has(s) && *s == expected); ok => s' = absent
-//   clear               - (no key)         -                 every key: s' = absent
+//   compare_and_delete  expected           ok                ok == (has(s) && *s == expected); ok => s' =
+//   absent clear               - (no key)         -                 every key: s' = absent
 //
 // `clear` acts on every key; the checker projects it into each key's
 // history (a necessary condition for linearizability of the whole history,
@@ -57,13 +57,13 @@ struct operation {
   // Operation a precedes operation b in real time iff a.response < b.invoke.
   std::uint64_t invoke = 0;
   std::uint64_t response = 0;
-  key_t key = 0;           // unused for clear
-  value_t arg = 0;         // store, swap, load_or_store: the value; compare_and_swap: the new value
-  value_t expected = 0;    // compare_and_swap, compare_and_delete: the old value
-  value_t value = 0;       // the result value, where the kind has one
+  key_t key = 0;         // unused for clear
+  value_t arg = 0;       // store, swap, load_or_store: the value; compare_and_swap: the new value
+  value_t expected = 0;  // compare_and_swap, compare_and_delete: the old value
+  value_t value = 0;     // the result value, where the kind has one
   std::uint32_t thread = 0;
   op_kind kind = op_kind::load;
-  bool ok = false;         // the result flag, where the kind has one
+  bool ok = false;  // the result flag, where the kind has one
 };
 
 // A human-readable line: "T3 [1200,1350] swap(k=5, 7) -> (true, 4)".

@@ -41,6 +41,7 @@
 
 #include "syncmap/detail/presence_gate.hpp"
 #include "syncmap/detail/reclaim.hpp"
+#include "syncmap/detail/schedule_point.hpp"
 
 namespace syncmap {
 namespace detail {
@@ -96,6 +97,7 @@ class entry : public reclaim::node {
   template <class Observe>
   swap_result try_swap(box_type* desired, Observe&& observe, const presence_gate::ticket& t) {
     box_type* p = state();
+    SYNCMAP_SCHEDULE_POINT(entry_loaded);
     for (;;) {
       if (p == expunged()) return {false, nullptr};
       observe(p);
@@ -115,6 +117,7 @@ class entry : public reclaim::node {
   template <class MakeBox>
   load_or_store_result try_load_or_store(MakeBox&& make, const presence_gate::ticket& t) {
     box_type* p = state();
+    SYNCMAP_SCHEDULE_POINT(entry_loaded);
     if (p == expunged()) return {load_or_store_status::expunged, nullptr};
     if (p != nullptr) return {load_or_store_status::loaded, p};
     box_type* const desired = make();
@@ -132,6 +135,7 @@ class entry : public reclaim::node {
   template <class Matches, class MakeBox>
   box_type* try_compare_and_swap(Matches&& matches, MakeBox&& make, const presence_gate::ticket& t) {
     box_type* p = state();
+    SYNCMAP_SCHEDULE_POINT(entry_loaded);
     if (!holds_value(p) || !matches(p->value)) return nullptr;
     box_type* const desired = make();
     for (;;) {
@@ -147,6 +151,7 @@ class entry : public reclaim::node {
   template <class Accept>
   box_type* try_delete(Accept&& accept, const presence_gate::ticket& t) {
     box_type* p = state();
+    SYNCMAP_SCHEDULE_POINT(entry_loaded);
     for (;;) {
       if (!holds_value(p) || !accept(p)) return nullptr;
       if (commit(p, nullptr, t)) return p;
@@ -190,6 +195,7 @@ class entry : public reclaim::node {
   // failure `expected` is reloaded. A change between present and absent
   // (value <-> nil) passes the map's presence gate.
   bool commit(box_type*& expected, box_type* desired, const presence_gate::ticket& t) {
+    SYNCMAP_SCHEDULE_POINT(entry_commit);
     const bool changes_presence = holds_value(expected) != holds_value(desired);
     if (!changes_presence) {
       return p_.compare_exchange_strong(expected, desired, std::memory_order_seq_cst,

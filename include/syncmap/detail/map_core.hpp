@@ -35,6 +35,7 @@
 #include "syncmap/detail/hash_policy.hpp"
 #include "syncmap/detail/presence_gate.hpp"
 #include "syncmap/detail/reclaim.hpp"
+#include "syncmap/detail/schedule_point.hpp"
 #include "syncmap/detail/snapshot.hpp"
 
 namespace syncmap {
@@ -97,12 +98,14 @@ class map_core {
     const presence_gate::ticket t = ticket(s);
 
     auto r = read_.load();
+    SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     if (entry_type* e = find(r.table, key, h)) {
       const auto res = e->try_swap(next.get(), observe, t);
       if (res.swapped) return swapped_in(s, next, res.previous);
     }
 
     std::lock_guard<std::mutex> lock(mu_);
+    SYNCMAP_SCHEDULE_POINT(mutex_acquired);
     r = read_.load_locked();
     if (entry_type* e = find(r.table, key, h)) {
       unexpunge_if_needed_locked(e);
@@ -139,6 +142,7 @@ class map_core {
     using status = typename entry_type::load_or_store_status;
 
     auto r = read_.load();
+    SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     if (entry_type* e = find(r.table, key, h)) {
       const auto res = e->try_load_or_store(make, t);
       if (res.status == status::loaded) return {res.box, true};
@@ -146,6 +150,7 @@ class map_core {
     }
 
     std::lock_guard<std::mutex> lock(mu_);
+    SYNCMAP_SCHEDULE_POINT(mutex_acquired);
     r = read_.load_locked();
     if (entry_type* e = find(r.table, key, h)) {
       unexpunge_if_needed_locked(e);
@@ -170,9 +175,11 @@ class map_core {
   const box_type* load_and_delete(const reclaim::section& s, const K& key, Accept&& accept) {
     const std::size_t h = hasher_(key);
     auto r = read_.load();
+    SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     entry_type* e = find(r.table, key, h);
     if (e == nullptr && r.amended) {
       std::lock_guard<std::mutex> lock(mu_);
+      SYNCMAP_SCHEDULE_POINT(mutex_acquired);
       r = read_.load_locked();
       e = find(r.table, key, h);
       if (e == nullptr && r.amended) {
@@ -203,12 +210,14 @@ class map_core {
     const presence_gate::ticket t = ticket(s);
 
     auto r = read_.load();
+    SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     if (entry_type* e = find(r.table, key, h)) {
       return swapped_in_if(s, next, e->try_compare_and_swap(matches, make, t));
     }
     if (!r.amended) return false;  // no existing value for the key
 
     std::lock_guard<std::mutex> lock(mu_);
+    SYNCMAP_SCHEDULE_POINT(mutex_acquired);
     r = read_.load_locked();
     if (entry_type* e = find(r.table, key, h)) {
       return swapped_in_if(s, next, e->try_compare_and_swap(matches, make, t));
@@ -227,9 +236,11 @@ class map_core {
   bool compare_and_delete(const reclaim::section& s, const Key& key, const Value& old_value) {
     const std::size_t h = hasher_(key);
     auto r = read_.load();
+    SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     entry_type* e = find(r.table, key, h);
     if (e == nullptr && r.amended) {
       std::lock_guard<std::mutex> lock(mu_);
+      SYNCMAP_SCHEDULE_POINT(mutex_acquired);
       r = read_.load_locked();
       e = find(r.table, key, h);
       if (e == nullptr && r.amended) {
@@ -250,10 +261,12 @@ class map_core {
   void range(F& f) {
     reclaim::section s;
     auto r = read_.load();
+    SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     if (r.amended) {
       // The snapshot lacks some keys: promote dirty_ first (the iteration is
       // O(n) anyway), so that every key is in the table iterated.
       std::lock_guard<std::mutex> lock(mu_);
+      SYNCMAP_SCHEDULE_POINT(mutex_acquired);
       r = read_.load_locked();
       if (r.amended) {
         promote_locked(s);
@@ -263,6 +276,7 @@ class map_core {
     if (r.table == nullptr) return;
     // The table is immutable and kept alive by s, even if f clears the map.
     for (const entry_type* e : r.table->set) {
+      SYNCMAP_SCHEDULE_POINT(range_step);
       const box_type* const p = e->state();
       if (!entry_type::holds_value(p)) continue;
       if (!f(e->key(), p->value)) break;
@@ -273,12 +287,15 @@ class map_core {
   void clear() {
     reclaim::section s;
     auto r = read_.load();
+    SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     if (is_empty(r.table) && !r.amended) return;
 
     std::lock_guard<std::mutex> lock(mu_);
+    SYNCMAP_SCHEDULE_POINT(mutex_acquired);
     r = read_.load_locked();
     if (!is_empty(r.table) || r.amended) {
       read_.store_locked(nullptr, false);
+      SYNCMAP_SCHEDULE_POINT(clear_published);
       if (r.table != nullptr) {
         for (entry_type* e : r.table->set) {
           // Entries also in dirty_ are retired with it below.
@@ -387,9 +404,11 @@ class map_core {
   template <class K>
   entry_type* find_entry(const reclaim::section& s, const K& key, std::size_t h) {
     auto r = read_.load();
+    SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     entry_type* e = find(r.table, key, h);
     if (e == nullptr && r.amended) {
       std::lock_guard<std::mutex> lock(mu_);
+      SYNCMAP_SCHEDULE_POINT(mutex_acquired);
       r = read_.load_locked();
       e = find(r.table, key, h);
       if (e == nullptr && r.amended) {
@@ -409,6 +428,7 @@ class map_core {
     if (e->state() != entry_type::expunged()) return;
     dirty_->reserve_more(1);
     dirty_->insert_reserved(e);
+    SYNCMAP_SCHEDULE_POINT(unexpunge);
     e->unexpunge_locked();
   }
 
@@ -423,6 +443,7 @@ class map_core {
     dirty_locked();
     dirty_->reserve_more(1);
     dirty_->insert_reserved(e.release());
+    SYNCMAP_SCHEDULE_POINT(new_key_inserted);
     if (!r.amended) read_.store_locked(r.table, true);
     return next.release();
   }
@@ -440,6 +461,7 @@ class map_core {
     entry_type* chain = nullptr;
     if (r.table != nullptr) {
       for (entry_type* e : r.table->set) {
+        SYNCMAP_SCHEDULE_POINT(rebuild_step);
         if (e->try_expunge_locked()) {
           e->link = chain;
           chain = e;
@@ -463,7 +485,9 @@ class map_core {
   // held (those still expunged) can no longer be found: retire them.
   void promote_locked(const reclaim::section& s) {
     table_type* const old = read_.load_locked().table;
+    SYNCMAP_SCHEDULE_POINT(promote_before_publish);
     read_.store_locked(dirty_, false);
+    SYNCMAP_SCHEDULE_POINT(promote_after_publish);
     dirty_ = nullptr;
     misses_ = 0;
     for (entry_type* e = expunged_; e != nullptr;) {

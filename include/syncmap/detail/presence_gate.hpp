@@ -23,6 +23,7 @@
 
 #include "syncmap/detail/asymmetric_fence.hpp"
 #include "syncmap/detail/config.hpp"
+#include "syncmap/detail/schedule_point.hpp"
 #include "syncmap/detail/thread_record.hpp"
 
 namespace syncmap {
@@ -71,6 +72,7 @@ class presence_gate {
     // close_locked() by the heavy fence there.
     r.transition.store(this, std::memory_order_relaxed);
     light_fence(r.asymmetric);
+    SYNCMAP_SCHEDULE_POINT(gate_announced);
     if (SYNCMAP_UNLIKELY(closed_.load(std::memory_order_relaxed))) {
       r.transition.store(nullptr, std::memory_order_relaxed);
       return false;

@@ -25,6 +25,7 @@
 
 #include "syncmap/detail/asymmetric_fence.hpp"
 #include "syncmap/detail/config.hpp"
+#include "syncmap/detail/schedule_point.hpp"
 #include "syncmap/detail/thread_record.hpp"
 
 namespace syncmap {
@@ -94,6 +95,7 @@ class section {
       // shared pointers; heavy_fence() in the epoch advance supplies the
       // hardware half of that store-load ordering.
       light_fence(r->asymmetric);
+      SYNCMAP_SCHEDULE_POINT(section_entered);
     }
     return r;
   }
