@@ -174,8 +174,10 @@ int run(int argc, char** argv) {
   install_noise(cfg.noise);
 
   std::vector<workload_result> results;
+  const auto started = std::chrono::steady_clock::now();
   for (workload* w : chosen) {
-    std::fprintf(stderr, "== %s: %s\n", w->name(), w->description());
+    const double at = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::fprintf(stderr, "== %s (at %.1f s): %s\n", w->name(), at, w->description());
     results.push_back(run_workload(*w, cfg));
     const workload_result& r = results.back();
     for (const std::string& m : r.messages) std::fprintf(stderr, "FAILURE: %s\n", m.c_str());

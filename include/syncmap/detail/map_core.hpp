@@ -326,6 +326,7 @@ class map_core {
     const table_type* t = dirty_ != nullptr ? dirty_ : read_.load_locked().table;
     if (t != nullptr) {
       for (const entry_type* e : t->set) {
+        SYNCMAP_SCHEDULE_POINT(size_step);
         if (entry_type::holds_value(e->state()) && !f(e)) break;
       }
     }

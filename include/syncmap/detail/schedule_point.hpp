@@ -39,6 +39,7 @@ enum class point : unsigned {
   epoch_scan,              // an epoch advance between its fence and its scan
   gate_announced,          // a presence-changing CAS announced the gate
   gate_closed,             // size() closed the gate, about to wait
+  size_step,               // size()/empty() between two entries of the count
   kCount
 };
 
