@@ -1,6 +1,8 @@
 // Multithreaded behaviour with real contention (2-8 threads, bounded work):
 // the invariants each of Go's use cases and each atomic operation promise.
-// Built and run in every preset; the tsan preset adds ThreadSanitizer.
+// Every test records its threads' operations and runs the linearizability
+// checker over them too (history_recorder.hpp); the tsan preset adds
+// ThreadSanitizer.
 
 #include <gtest/gtest.h>
 
@@ -9,15 +11,17 @@
 #include <cstdint>
 #include <map>
 #include <random>
-#include <set>
 #include <thread>
 #include <vector>
 
 #include <syncmap/sync_map.hpp>
 
+#include "support/history_recorder.hpp"
+
 namespace {
 
-using map_t = syncmap::sync_map<int, std::int64_t>;
+using syncmap_test::history_recorder;
+using map_t = history_recorder::map_type;
 
 // Starts n threads running f(thread_index) as close together as possible.
 template <class F>
@@ -28,7 +32,7 @@ void run_threads(int n, F f) {
     threads.emplace_back([&, t] {
       ready.fetch_add(1);
       while (ready.load() < n) std::this_thread::yield();
-      f(t);
+      f(static_cast<unsigned>(t));
     });
   }
   for (auto& th : threads) th.join();
@@ -36,120 +40,113 @@ void run_threads(int n, F f) {
 
 TEST(Concurrency, ReadersAlwaysSeeTheValueOfKeysWrittenOnce) {
   map_t m;
-  constexpr int kStable = 1000;
-  for (int k = 0; k < kStable; ++k) m.store(k, std::int64_t{k} * 2);
-  run_threads(4, [&](int t) {
+  history_recorder rec(4);
+  constexpr int kStable = 500;
+  for (int k = 0; k < kStable; ++k) {
+    m.store(k, std::int64_t{k} * 2);
+    rec.set_initial(k, std::int64_t{k} * 2);
+  }
+  run_threads(4, [&](unsigned t) {
     if (t == 0) {  // a writer adding new keys forces rebuilds and promotions
-      for (int k = kStable; k < kStable + 3000; ++k) m.store(k, std::int64_t{k} * 2);
+      for (int k = kStable; k < kStable + 2000; ++k) rec.store(t, m, k, std::int64_t{k} * 2);
       return;
     }
-    for (int round = 0; round < 20; ++round) {
+    for (int round = 0; round < 10; ++round) {
       for (int k = 0; k < kStable; ++k) {
-        const auto v = m.load(k);
+        const auto v = rec.load(t, m, k);
         ASSERT_TRUE(v.has_value()) << "key " << k;
         ASSERT_EQ(*v, std::int64_t{k} * 2);
       }
     }
   });
-  EXPECT_EQ(m.size(), static_cast<std::size_t>(kStable + 3000));
+  EXPECT_EQ(m.size(), static_cast<std::size_t>(kStable + 2000));
+  rec.expect_linearizable();
 }
 
 TEST(Concurrency, DisjointWritersEachSeeExactlyTheirOwnWrites) {
   map_t m;
   constexpr int kKeysPerThread = 64;
-  constexpr int kThreads = 4;
+  constexpr unsigned kThreads = 4;
+  history_recorder rec(kThreads);
   std::vector<std::map<int, std::int64_t>> models(kThreads);
-  run_threads(kThreads, [&](int t) {
-    std::mt19937 rng(static_cast<unsigned>(t) + 1);
-    auto& model = models[static_cast<std::size_t>(t)];
-    for (int i = 0; i < 20000; ++i) {
-      const int k = t * kKeysPerThread + static_cast<int>(rng() % kKeysPerThread);
-      const std::int64_t v = i;
+  run_threads(kThreads, [&](unsigned t) {
+    std::mt19937 rng(t + 1);
+    auto& model = models[t];
+    for (int i = 0; i < 10000; ++i) {
+      const int k = static_cast<int>(t) * kKeysPerThread + static_cast<int>(rng() % kKeysPerThread);
+      const std::int64_t v = std::int64_t{t} << 32 | i;
       const auto it = model.find(k);
       const bool present = it != model.end();
+      const std::int64_t expected = present ? it->second : 0;
       switch (rng() % 6) {
         case 0:
-          m.store(k, v);
+          rec.store(t, m, k, v);
           model[k] = v;
           break;
         case 1:
-          ASSERT_EQ(m.erase(k), present);
+          ASSERT_EQ(rec.erase(t, m, k), present);
           model.erase(k);
           break;
         case 2: {
-          const auto prev = m.swap(k, v);
+          const auto prev = rec.swap(t, m, k, v);
           ASSERT_EQ(prev.has_value(), present);
-          if (present) {
-            ASSERT_EQ(*prev, it->second);
-          }
+          ASSERT_EQ(prev.value_or(0), expected);
           model[k] = v;
           break;
         }
         case 3: {
-          const auto [actual, loaded] = m.load_or_store(k, v);
+          const auto [actual, loaded] = rec.load_or_store(t, m, k, v);
           ASSERT_EQ(loaded, present);
-          ASSERT_EQ(actual, present ? it->second : v);
-          if (!present) model[k] = v;
+          ASSERT_EQ(actual, present ? expected : v);
+          if (!loaded) model[k] = v;
           break;
         }
         case 4:
-          if (present) {
-            ASSERT_TRUE(m.compare_and_swap(k, it->second, v));
-            model[k] = v;
-          } else {
-            ASSERT_FALSE(m.compare_and_swap(k, 0, v));
-          }
+          ASSERT_EQ(rec.compare_and_swap(t, m, k, present ? expected : -1, v), present);
+          if (present) model[k] = v;
           break;
         default: {
-          const auto got = m.load(k);
+          const auto got = rec.load(t, m, k);
           ASSERT_EQ(got.has_value(), present);
-          if (present) {
-            ASSERT_EQ(*got, it->second);
-          }
+          ASSERT_EQ(got.value_or(0), expected);
         }
       }
     }
   });
-  for (int t = 0; t < kThreads; ++t) {
-    for (int k = t * kKeysPerThread; k < (t + 1) * kKeysPerThread; ++k) {
-      const auto it = models[static_cast<std::size_t>(t)].find(k);
-      const auto got = m.load(k);
-      ASSERT_EQ(got.has_value(), it != models[static_cast<std::size_t>(t)].end());
-      if (got) {
-        EXPECT_EQ(*got, it->second);
-      }
-    }
-  }
+  rec.expect_linearizable();
 }
 
 TEST(Concurrency, CompareAndSwapCountersLoseNoIncrement) {
   map_t m;
   constexpr int kCounters = 8;
-  constexpr int kThreads = 4;
-  constexpr int kIncrements = 5000;
-  run_threads(kThreads, [&](int t) {
+  constexpr unsigned kThreads = 4;
+  constexpr int kIncrements = 3000;
+  history_recorder rec(kThreads);
+  run_threads(kThreads, [&](unsigned t) {
     for (int i = 0; i < kIncrements; ++i) {
-      const int k = (i + t) % kCounters;
-      auto cur = m.load_or_store(k, 0).first;
-      while (!m.compare_and_swap(k, cur, cur + 1)) cur = *m.load(k);
+      const int k = (i + static_cast<int>(t)) % kCounters;
+      auto cur = rec.load_or_store(t, m, k, 0).first;
+      while (!rec.compare_and_swap(t, m, k, cur, cur + 1)) cur = *rec.load(t, m, k);
     }
   });
   std::int64_t sum = 0;
   m.range([&](int, std::int64_t v) { sum += v; });
   EXPECT_EQ(sum, std::int64_t{kThreads} * kIncrements);
+  rec.expect_linearizable();
 }
 
 TEST(Concurrency, LoadOrStoreRacesAgreeOnOneWinnerPerKey) {
   map_t m;
-  constexpr int kThreads = 6;
-  constexpr int kKeys = 2000;
+  constexpr unsigned kThreads = 6;
+  constexpr int kKeys = 1500;
+  history_recorder rec(kThreads);
   std::vector<std::vector<std::int64_t>> actual(kThreads, std::vector<std::int64_t>(kKeys));
   std::vector<std::vector<char>> stored(kThreads, std::vector<char>(kKeys));
-  run_threads(kThreads, [&](int t) {
+  run_threads(kThreads, [&](unsigned t) {
     for (int k = 0; k < kKeys; ++k) {
-      const auto [a, loaded] = m.load_or_store(k, t);
-      actual[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)] = a;
-      stored[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)] = loaded ? 0 : 1;
+      const auto [a, loaded] = rec.load_or_store(t, m, k, t);
+      actual[t][static_cast<std::size_t>(k)] = a;
+      stored[t][static_cast<std::size_t>(k)] = loaded ? 0 : 1;
     }
   });
   for (std::size_t k = 0; k < kKeys; ++k) {
@@ -163,21 +160,24 @@ TEST(Concurrency, LoadOrStoreRacesAgreeOnOneWinnerPerKey) {
     }
     ASSERT_EQ(winners, 1) << "key " << k;
   }
+  rec.expect_linearizable();
 }
 
 TEST(Concurrency, LoadAndDeleteHandsEachValueToExactlyOneThread) {
   map_t m;
-  constexpr int kKeys = 5000;
-  constexpr int kThreads = 4;
+  constexpr int kKeys = 3000;
+  constexpr unsigned kThreads = 4;
+  history_recorder rec(kThreads);
   for (int k = 0; k < kKeys; ++k) m.store(k, k);
-  m.range([](int, std::int64_t) { return false; });       // some keys in the snapshot...
+  m.range([](int, std::int64_t) { return false; });  // some keys in the snapshot...
   for (int k = kKeys; k < 2 * kKeys; ++k) m.store(k, k);  // ...others only in dirty
+  for (int k = 0; k < 2 * kKeys; ++k) rec.set_initial(k, k);
   std::vector<std::vector<int>> taken(kThreads);
-  run_threads(kThreads, [&](int t) {
+  run_threads(kThreads, [&](unsigned t) {
     for (int k = 0; k < 2 * kKeys; ++k) {
-      if (const auto v = m.load_and_delete(k)) {
+      if (const auto v = rec.load_and_delete(t, m, k)) {
         EXPECT_EQ(*v, k);
-        taken[static_cast<std::size_t>(t)].push_back(k);
+        taken[t].push_back(k);
       }
     }
   });
@@ -187,21 +187,26 @@ TEST(Concurrency, LoadAndDeleteHandsEachValueToExactlyOneThread) {
   ASSERT_EQ(all.size(), static_cast<std::size_t>(2 * kKeys));
   for (int k = 0; k < 2 * kKeys; ++k) ASSERT_EQ(all[static_cast<std::size_t>(k)], k);
   EXPECT_TRUE(m.empty());
+  rec.expect_linearizable();
 }
 
 TEST(Concurrency, SwapsConserveEveryValue) {
   map_t m;
   constexpr int kKeys = 16;
-  constexpr int kThreads = 4;
-  constexpr int kSwaps = 5000;
-  for (int k = 0; k < kKeys; ++k) m.store(k, -1 - k);  // initial tokens: negative
+  constexpr unsigned kThreads = 4;
+  constexpr int kSwaps = 3000;
+  history_recorder rec(kThreads);
+  for (int k = 0; k < kKeys; ++k) {
+    m.store(k, -1 - k);  // initial tokens: negative
+    rec.set_initial(k, -1 - k);
+  }
   std::vector<std::vector<std::int64_t>> returned(kThreads);
-  run_threads(kThreads, [&](int t) {
+  run_threads(kThreads, [&](unsigned t) {
     for (int i = 0; i < kSwaps; ++i) {
       const std::int64_t token = std::int64_t{t} * kSwaps + i;  // unique
-      const auto prev = m.swap(i % kKeys, token);
+      const auto prev = rec.swap(t, m, i % kKeys, token);
       ASSERT_TRUE(prev.has_value());
-      returned[static_cast<std::size_t>(t)].push_back(*prev);
+      returned[t].push_back(*prev);
     }
   });
   std::vector<std::int64_t> seen;
@@ -213,74 +218,83 @@ TEST(Concurrency, SwapsConserveEveryValue) {
   for (std::int64_t v = 0; v < std::int64_t{kThreads} * kSwaps; ++v) expected.push_back(v);
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(seen, expected) << "a value was lost or duplicated";
+  rec.expect_linearizable();
 }
 
 TEST(Concurrency, CompareAndDeleteSucceedsForExactlyOneRacer) {
   map_t m;
-  constexpr int kKeys = 3000;
-  constexpr int kThreads = 4;
-  for (int k = 0; k < kKeys; ++k) m.store(k, k + 7);
+  constexpr int kKeys = 2000;
+  constexpr unsigned kThreads = 4;
+  history_recorder rec(kThreads);
+  for (int k = 0; k < kKeys; ++k) {
+    m.store(k, k + 7);
+    rec.set_initial(k, k + 7);
+  }
   std::atomic<int> successes{0};
-  run_threads(kThreads, [&](int) {
+  run_threads(kThreads, [&](unsigned t) {
     for (int k = 0; k < kKeys; ++k) {
-      if (m.compare_and_delete(k, k + 7)) successes.fetch_add(1);
+      if (rec.compare_and_delete(t, m, k, k + 7)) successes.fetch_add(1);
     }
   });
   EXPECT_EQ(successes.load(), kKeys);
   EXPECT_TRUE(m.empty());
+  rec.expect_linearizable();
 }
 
 // Store/erase churn that cycles entries through value, nil and expunged
 // while promotions happen: every value read belongs to its key.
 TEST(Concurrency, ChurnThroughAllEntryStatesNeverShowsAForeignValue) {
   map_t m;
-  constexpr int kKeys = 128;
-  run_threads(6, [&](int t) {
-    std::mt19937 rng(static_cast<unsigned>(t) * 7919u + 1);
-    for (int i = 0; i < 30000; ++i) {
+  constexpr int kKeys = 64;
+  constexpr unsigned kThreads = 6;
+  history_recorder rec(kThreads);
+  run_threads(kThreads, [&](unsigned t) {
+    std::mt19937 rng(t * 7919U + 1);
+    for (int i = 0; i < 15000; ++i) {
       const int k = static_cast<int>(rng() % kKeys);
-      const std::int64_t v = std::int64_t{k} * 1000000 + i;
+      const std::int64_t v = std::int64_t{k} * 1000000 + (std::int64_t{t} << 40) + i;
+      auto key_of = [](std::int64_t x) { return (x & ((std::int64_t{1} << 40) - 1)) / 1000000; };
       switch (rng() % 8) {
         case 0:
         case 1:
-          m.store(k, v);
+          rec.store(t, m, k, v);
           break;
         case 2:
-          m.erase(k);
+          rec.erase(t, m, k);
           break;
         case 3: {
-          const auto [a, loaded] = m.load_or_store(k, v);
-          ASSERT_EQ(a / 1000000, k);
+          const auto [a, loaded] = rec.load_or_store(t, m, k, v);
+          ASSERT_EQ(key_of(a), k);
           if (!loaded) {
             ASSERT_EQ(a, v);
           }
           break;
         }
         case 4:
-          if (auto prev = m.swap(k, v)) {
-            ASSERT_EQ(*prev / 1000000, k);
+          if (auto prev = rec.swap(t, m, k, v)) {
+            ASSERT_EQ(key_of(*prev), k);
           }
           break;
         case 5:
-          if (auto prev = m.load_and_delete(k)) {
-            ASSERT_EQ(*prev / 1000000, k);
+          if (auto prev = rec.load_and_delete(t, m, k)) {
+            ASSERT_EQ(key_of(*prev), k);
           }
           break;
         case 6:
           if (i % 1000 == 0) {
-            m.clear();
+            rec.clear(t, m);
           } else {
-            m.range([&](int rk, std::int64_t rv) { ASSERT_EQ(rv / 1000000, rk); });
+            m.range([&](int rk, std::int64_t rv) { ASSERT_EQ(key_of(rv), rk); });
           }
           break;
         default:
-          if (auto got = m.load(k)) {
-            ASSERT_EQ(*got / 1000000, k);
+          if (auto got = rec.load(t, m, k)) {
+            ASSERT_EQ(key_of(*got), k);
           }
       }
     }
   });
-  m.range([&](int k, std::int64_t v) { EXPECT_EQ(v / 1000000, k); });
+  rec.expect_linearizable();
 }
 
 }  // namespace

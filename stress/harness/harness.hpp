@@ -76,6 +76,7 @@ struct config {
   bool help = false;
   bool progress = true;
   bool fail_fast = false;  // stop after the first workload that fails
+  unsigned passes = 1;     // cycle through the workloads this many times, each for duration / passes
 };
 
 // Everything one workload run produced.
@@ -92,6 +93,8 @@ struct workload_result {
   double check_seconds = 0;  // checker busy time (runs concurrently)
   bool passed() const { return violations == 0 && invariant_failures == 0; }
   std::uint64_t total_ops() const;
+  // Adds another run of the same workload (a later pass) to this one.
+  void merge(const workload_result& other);
 };
 
 // Where failures go: thread-safe, keeps the first few messages in full.

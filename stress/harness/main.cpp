@@ -8,6 +8,7 @@
 //   syncmap-stress [--workload NAME|all] [--threads N] [--duration S | --ops N]
 //                  [--seed N] [--keys N] [--noise P] [--json FILE] [--junit FILE]
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -42,6 +43,8 @@ const char* const kUsage =
     "  --json FILE         write a JSON report\n"
     "  --junit FILE        write a JUnit XML report (one test case per workload)\n"
     "  --fail-fast         stop after the first workload that fails\n"
+    "  --passes N          cycle through the workloads N times, each run lasting duration/N (or ops/N),\n"
+    "                      so that every workload starts early (pass p uses seed + p)\n"
     "  --quiet             no progress lines\n";
 
 // A command-line mistake: run() prints it with the usage and exits 2.
@@ -103,6 +106,8 @@ config parse(int argc, char** argv) {
       cfg.progress = false;
     } else if (a == "--fail-fast") {
       cfg.fail_fast = true;
+    } else if (a == "--passes") {
+      cfg.passes = static_cast<unsigned>(parse_uint(a, value()));
     } else if (a == "-h" || a == "--help") {
       cfg.help = true;
     } else {
@@ -114,6 +119,7 @@ config parse(int argc, char** argv) {
   if (cfg.keys == 0) usage_error("--keys must be positive");
   if (cfg.round_ops == 0) usage_error("--round-ops must be positive");
   if (cfg.checker_threads == 0) cfg.checker_threads = 1;
+  if (cfg.passes == 0) usage_error("--passes must be positive");
   if (cfg.seed == 0) cfg.seed = std::random_device{}() | (std::uint64_t{std::random_device{}()} << 32) | 1;
   return cfg;
 }
@@ -162,27 +168,40 @@ int run(int argc, char** argv) {
     }
   }
 
-  std::printf("syncmap-stress: seed %llu, %u threads, %s per workload, %u keys, schedule noise %s\n",
-              static_cast<unsigned long long>(cfg.seed), cfg.threads,
-              cfg.ops > 0 ? (std::to_string(cfg.ops) + " ops").c_str()
-                          : (std::to_string(cfg.duration) + " s").c_str(),
-              cfg.keys,
-              schedule_points_available() ? std::to_string(cfg.noise.probability).c_str()
-                                          : "unavailable (library built without schedule points)");
+  std::printf(
+      "syncmap-stress: seed %llu, %u threads, %s per workload in %u pass(es), %u keys, schedule noise %s\n",
+      static_cast<unsigned long long>(cfg.seed), cfg.threads,
+      cfg.ops > 0 ? (std::to_string(cfg.ops) + " ops").c_str()
+                  : (std::to_string(cfg.duration) + " s").c_str(),
+      cfg.passes, cfg.keys,
+      schedule_points_available() ? std::to_string(cfg.noise.probability).c_str()
+                                  : "unavailable (library built without schedule points)");
   std::printf("replay with: --seed %llu\n", static_cast<unsigned long long>(cfg.seed));
   std::fflush(stdout);
   install_noise(cfg.noise);
 
-  std::vector<workload_result> results;
+  std::vector<workload_result> results(chosen.size());
   const auto started = std::chrono::steady_clock::now();
-  for (workload* w : chosen) {
-    const double at = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::fprintf(stderr, "== %s (at %.1f s): %s\n", w->name(), at, w->description());
-    results.push_back(run_workload(*w, cfg));
-    const workload_result& r = results.back();
-    for (const std::string& m : r.messages) std::fprintf(stderr, "FAILURE: %s\n", m.c_str());
-    if (!r.passed() && cfg.fail_fast) break;
+  bool stop = false;
+  for (unsigned pass = 0; pass < cfg.passes && !stop; ++pass) {
+    config slice = cfg;
+    slice.duration = cfg.duration / cfg.passes;
+    slice.ops = cfg.ops / cfg.passes;
+    slice.seed = cfg.seed + pass;
+    for (std::size_t i = 0; i < chosen.size() && !stop; ++i) {
+      const double at = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::fprintf(stderr, "== %s (at %.1f s, pass %u of %u): %s\n", chosen[i]->name(), at, pass + 1,
+                   cfg.passes, chosen[i]->description());
+      const workload_result r = run_workload(*chosen[i], slice);
+      for (const std::string& m : r.messages) std::fprintf(stderr, "FAILURE: %s\n", m.c_str());
+      results[i].merge(r);
+      stop = !r.passed() && cfg.fail_fast;
+    }
   }
+  // Workloads never reached (--fail-fast) are not reported.
+  results.erase(
+      std::remove_if(results.begin(), results.end(), [](const workload_result& r) { return r.name.empty(); }),
+      results.end());
   uninstall_noise();
 
   print_summary(stdout, cfg, results);

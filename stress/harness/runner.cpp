@@ -35,6 +35,24 @@ const char* to_string(stat s) noexcept {
   }
 }
 
+void workload_result::merge(const workload_result& other) {
+  if (name.empty()) name = other.name;
+  for (std::size_t s = 0; s < kStatCount; ++s) ops[s] += other.ops[s];
+  checked.histories += other.checked.histories;
+  checked.operations += other.checked.operations;
+  checked.states_explored += other.checked.states_explored;
+  checked.inconclusive += other.checked.inconclusive;
+  violations += other.violations;
+  invariant_failures += other.invariant_failures;
+  for (const std::string& m : other.messages) {
+    if (messages.size() < 8) messages.push_back(m);
+  }
+  rounds += other.rounds;
+  delays += other.delays;
+  seconds += other.seconds;
+  check_seconds += other.check_seconds;
+}
+
 std::uint64_t workload_result::total_ops() const {
   std::uint64_t n = 0;
   for (const std::uint64_t c : ops) n += c;

@@ -1,12 +1,15 @@
 // Copyright (c) syncmap authors. Licensed under the MIT license (see LICENSE).
 //
 // load_or_store_race: every round, all threads race load_or_store on the
-// same block of fresh keys, each offering its own value, in its own random
-// order. Invariant: per key, exactly one call stored, and every call returned
-// the winner's value. Keys of older blocks are erased to bound the map.
+// same block of fresh keys, each offering its own value, walking the block
+// in the same (per-round random) order so that they collide on each key at
+// about the same instant. Invariant: per key, exactly one call stored, and
+// every call returned the winner's value. Keys of older blocks are erased to
+// bound the map.
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -20,12 +23,13 @@ class load_or_store_race final : public map_workload<value_t> {
  public:
   const char* name() const override { return "load_or_store_race"; }
   const char* description() const override {
-    return "all threads race load_or_store on the same fresh keys; they must agree on one winner";
+    return "all threads race load_or_store on the same fresh keys at once; they must agree on one winner";
   }
 
   void setup(const config& cfg) override {
     make_map();
     block_ = static_cast<key_t>(std::min<std::uint64_t>(cfg.round_ops, 4096));
+    seed_ = cfg.seed;
     round_ops_ = cfg.round_ops;
     threads_ = cfg.threads;
     state_.assign(cfg.threads, {});
@@ -36,10 +40,11 @@ class load_or_store_race final : public map_workload<value_t> {
     const std::uint64_t round = t.steps / round_ops_;
     const std::uint64_t i = t.steps % round_ops_;
     ++t.steps;
-    if (i == 0) {  // a new round: a new order over the block
+    if (i == 0) {  // a new round: the round's order over the block, the same for every thread
       t.order.resize(static_cast<std::size_t>(block_));
       for (key_t j = 0; j < block_; ++j) t.order[static_cast<std::size_t>(j)] = j;
-      for (std::size_t j = t.order.size(); j > 1; --j) std::swap(t.order[j - 1], t.order[w.below(j)]);
+      std::mt19937_64 shared(seed_ ^ (round * 0x9E3779B97F4A7C15ULL));
+      for (std::size_t j = t.order.size(); j > 1; --j) std::swap(t.order[j - 1], t.order[shared() % j]);
     }
     if (static_cast<key_t>(i) >= block_) return;
     const key_t slot = t.order[i];
@@ -92,6 +97,7 @@ class load_or_store_race final : public map_workload<value_t> {
     std::vector<key_t> order;
   };
   key_t block_ = 0;
+  std::uint64_t seed_ = 0;
   std::uint64_t round_ops_ = 1;
   unsigned threads_ = 1;
   // state_[thread]: only its thread touches it.

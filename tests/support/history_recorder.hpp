@@ -1,0 +1,152 @@
+// Records what threads do to a sync_map<int, int64_t> so that a concurrent
+// test can run the linearizability checker (stress/lincheck) over it, on top
+// of its own invariants: every concurrent test runs both oracles (TSan in the
+// tsan preset, this checker in every preset).
+//
+//   history_recorder rec(threads);
+//   ... on thread t:  rec.store(t, m, k, v);  auto v = rec.load(t, m, k);
+//   rec.expect_linearizable();   // after joining the threads
+
+#ifndef SYNCMAP_TESTS_SUPPORT_HISTORY_RECORDER_HPP_
+#define SYNCMAP_TESTS_SUPPORT_HISTORY_RECORDER_HPP_
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <syncmap/sync_map.hpp>
+
+#include "checker.hpp"
+#include "history.hpp"
+
+namespace syncmap_test {
+
+namespace lc = syncmap_stress::lincheck;
+
+class history_recorder {
+ public:
+  using map_type = syncmap::sync_map<int, std::int64_t>;
+
+  explicit history_recorder(unsigned threads) : logs_(threads) {}
+
+  std::optional<std::int64_t> load(unsigned t, map_type& m, int k) {
+    lc::operation op = begin(t, lc::op_kind::load, k);
+    const auto r = m.load(k);
+    op.ok = r.has_value();
+    op.value = r.value_or(0);
+    end(t, op);
+    return r;
+  }
+  void store(unsigned t, map_type& m, int k, std::int64_t v) {
+    lc::operation op = begin(t, lc::op_kind::store, k);
+    op.arg = v;
+    m.store(k, v);
+    end(t, op);
+  }
+  std::pair<std::int64_t, bool> load_or_store(unsigned t, map_type& m, int k, std::int64_t v) {
+    lc::operation op = begin(t, lc::op_kind::load_or_store, k);
+    op.arg = v;
+    const auto r = m.load_or_store(k, v);
+    op.value = r.first;
+    op.ok = r.second;
+    end(t, op);
+    return r;
+  }
+  std::optional<std::int64_t> load_and_delete(unsigned t, map_type& m, int k) {
+    lc::operation op = begin(t, lc::op_kind::load_and_delete, k);
+    const auto r = m.load_and_delete(k);
+    op.ok = r.has_value();
+    op.value = r.value_or(0);
+    end(t, op);
+    return r;
+  }
+  bool erase(unsigned t, map_type& m, int k) {
+    lc::operation op = begin(t, lc::op_kind::erase, k);
+    op.ok = m.erase(k);
+    end(t, op);
+    return op.ok;
+  }
+  std::optional<std::int64_t> swap(unsigned t, map_type& m, int k, std::int64_t v) {
+    lc::operation op = begin(t, lc::op_kind::swap, k);
+    op.arg = v;
+    const auto r = m.swap(k, v);
+    op.ok = r.has_value();
+    op.value = r.value_or(0);
+    end(t, op);
+    return r;
+  }
+  bool compare_and_swap(unsigned t, map_type& m, int k, std::int64_t expected, std::int64_t v) {
+    lc::operation op = begin(t, lc::op_kind::compare_and_swap, k);
+    op.expected = expected;
+    op.arg = v;
+    op.ok = m.compare_and_swap(k, expected, v);
+    end(t, op);
+    return op.ok;
+  }
+  bool compare_and_delete(unsigned t, map_type& m, int k, std::int64_t expected) {
+    lc::operation op = begin(t, lc::op_kind::compare_and_delete, k);
+    op.expected = expected;
+    op.ok = m.compare_and_delete(k, expected);
+    end(t, op);
+    return op.ok;
+  }
+  void clear(unsigned t, map_type& m) {
+    lc::operation op = begin(t, lc::op_kind::clear, 0);
+    m.clear();
+    end(t, op);
+  }
+
+  // The state the recorded operations started from (keys absent from it
+  // started absent).
+  void set_initial(int k, std::int64_t v) { initial_[k] = v; }
+
+  std::size_t operations() const {
+    std::size_t n = 0;
+    for (const auto& l : logs_) n += l.size();
+    return n;
+  }
+
+  // Checks the whole recorded history; call after the threads joined.
+  void expect_linearizable() const {
+    std::vector<const std::vector<lc::operation>*> logs;
+    logs.reserve(logs_.size());
+    for (const auto& l : logs_) logs.push_back(&l);
+    const lc::check_result r = lc::check_histories(logs, initial_, 2);
+    std::string why;
+    if (r.first_violation) {
+      why = "key " + std::to_string(r.first_violation->key) + ": " + r.first_violation->explanation;
+      for (const lc::operation& op : r.first_violation->ops) why += "\n  " + lc::describe(op);
+    }
+    EXPECT_TRUE(r.linearizable) << why;
+    EXPECT_EQ(r.stats.inconclusive, 0u) << "some histories were too hard to check";
+    EXPECT_GT(r.stats.histories, 0u) << "nothing was checked";
+  }
+
+ private:
+  static lc::operation begin(unsigned t, lc::op_kind kind, int k) {
+    lc::operation op;
+    op.kind = kind;
+    op.key = k;
+    op.thread = t;
+    op.invoke = lc::now();
+    return op;
+  }
+  void end(unsigned t, lc::operation& op) {
+    op.response = lc::now();
+    logs_[t].push_back(op);
+  }
+
+  // logs_[t]: thread t's operations, in its call order; only thread t
+  // appends to it while the threads run.
+  std::vector<std::vector<lc::operation>> logs_;
+  std::map<lc::key_t, std::optional<lc::value_t>> initial_;
+};
+
+}  // namespace syncmap_test
+
+#endif  // SYNCMAP_TESTS_SUPPORT_HISTORY_RECORDER_HPP_
