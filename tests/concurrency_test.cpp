@@ -169,7 +169,7 @@ TEST(Concurrency, LoadAndDeleteHandsEachValueToExactlyOneThread) {
   constexpr unsigned kThreads = 4;
   history_recorder rec(kThreads);
   for (int k = 0; k < kKeys; ++k) m.store(k, k);
-  m.range([](int, std::int64_t) { return false; });  // some keys in the snapshot...
+  m.range([](int, std::int64_t) { return false; });       // some keys in the snapshot...
   for (int k = kKeys; k < 2 * kKeys; ++k) m.store(k, k);  // ...others only in dirty
   for (int k = 0; k < 2 * kKeys; ++k) rec.set_initial(k, k);
   std::vector<std::vector<int>> taken(kThreads);

@@ -12,6 +12,7 @@
 #include <syncmap/sync_map.hpp>
 
 #include "support/counted.hpp"
+#include "support/history_recorder.hpp"
 
 namespace {
 
@@ -34,16 +35,23 @@ TEST(ThreadLifecycle, ThousandsOfShortLivedThreadsReuseAFewRecords) {
 
 TEST(ThreadLifecycle, ConcurrentBurstsOfThreadsNeedAtMostTheirPeakInRecords) {
   syncmap::sync_map<int, int> m;
-  constexpr int kBurst = 8;
+  constexpr unsigned kBurst = 8;
+  syncmap_test::basic_history_recorder<int> rec(kBurst);  // slot t: thread t of every burst
   const std::size_t records_before = reclaim::stats().records;
   for (int round = 0; round < 100; ++round) {
     std::vector<std::thread> burst;
-    for (int t = 0; t < kBurst; ++t) {
-      burst.emplace_back([&m, t, round] { m.store(t, round); });
+    for (unsigned t = 0; t < kBurst; ++t) {
+      burst.emplace_back([&m, &rec, t, round] {
+        const int k = static_cast<int>(t % 4);  // two threads per key
+        rec.store(t, m, k, round * 100 + static_cast<int>(t));
+        rec.load(t, m, (k + 1) % 4);
+        if (t % 4 == 3) rec.erase(t, m, k);
+      });
     }
     for (auto& th : burst) th.join();
   }
   EXPECT_LE(reclaim::stats().records, records_before + kBurst);
+  rec.expect_linearizable();
 }
 
 TEST(ThreadLifecycle, ExitedThreadReleasesItsRecord) {

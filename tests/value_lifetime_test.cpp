@@ -14,7 +14,27 @@
 #include <syncmap/detail/reclaim.hpp>
 
 #include "support/counted.hpp"
+#include "support/history_recorder.hpp"
 #include "support/map_states.hpp"
+
+namespace syncmap_test {
+// The checker sees a counted value as the number it carries.
+template <>
+struct value_codec<counted> {
+  static counted make(std::int64_t v) { return counted(static_cast<long>(v)); }
+  static std::int64_t get(const counted& c) { return c.value(); }
+};
+// A string value: 1000 characters of padding (a heap allocation that a
+// use-after-free would corrupt), then the number.
+template <>
+struct value_codec<std::string> {
+  static std::string make(std::int64_t v) { return std::string(1000, 'x') + std::to_string(v); }
+  static std::int64_t get(const std::string& s) {
+    EXPECT_EQ(s.substr(0, 1000), std::string(1000, 'x'));
+    return std::stoll(s.substr(1000));
+  }
+};
+}  // namespace syncmap_test
 
 namespace {
 
@@ -47,40 +67,43 @@ TEST_F(ValueLifetime, EveryValueIsDestroyedOnceTheMapDies) {
 }
 
 TEST_F(ValueLifetime, EveryValueIsDestroyedOnceTheMapDiesAfterConcurrentUse) {
+  syncmap_test::basic_history_recorder<counted> rec(4);
   {
     syncmap::sync_map<int, counted> m;
     std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-      threads.emplace_back([&m, t] {
-        for (int i = 0; i < 20000; ++i) {
-          const int k = (i * 13 + t) % 64;
+    for (unsigned t = 0; t < 4; ++t) {
+      threads.emplace_back([&m, &rec, t] {
+        for (int i = 0; i < 10000; ++i) {
+          const int k = (i * 13 + static_cast<int>(t)) % 64;
+          const std::int64_t v = (std::int64_t{t} << 32) | i;  // unique
           switch (i % 6) {
             case 0:
-              m.store(k, counted(i));
+              rec.store(t, m, k, v);
               break;
             case 1:
-              m.erase(k);
+              rec.erase(t, m, k);
               break;
             case 2:
-              m.swap(k, counted(i));
+              rec.swap(t, m, k, v);
               break;
             case 3:
-              m.load_or_store(k, counted(i));
+              rec.load_or_store(t, m, k, v);
               break;
             case 4:
-              m.load_and_delete(k);
+              rec.load_and_delete(t, m, k);
               break;
             default:
-              m.load(k);
+              rec.load(t, m, k);
               break;
           }
-          if (i % 5000 == 0) m.clear();
+          if (i % 5000 == 0) rec.clear(t, m);
         }
       });
     }
     for (auto& t : threads) t.join();
   }
   EXPECT_EQ(counted::alive(), 0);
+  rec.expect_linearizable();
 }
 
 TEST_F(ValueLifetime, ReplacedValueIsDestroyedOnceNoReaderCanSeeIt) {
@@ -202,25 +225,29 @@ TEST_F(ValueLifetime, ValueSeenByAReaderStaysAliveUntilTheReaderReturns) {
 }
 
 TEST(StringValues, SurviveOverwritesAndConcurrentReads) {
-  syncmap::sync_map<std::string, std::string> m;
-  const std::string big(1000, 'x');
-  for (int k = 0; k < 100; ++k) m.store("key" + std::to_string(k), big + std::to_string(k));
+  syncmap::sync_map<int, std::string> m;
+  syncmap_test::basic_history_recorder<std::string> rec(2);
+  for (int k = 0; k < 100; ++k) {
+    m.store(k, syncmap_test::value_codec<std::string>::make(k));
+    rec.set_initial(k, k);
+  }
   std::atomic<bool> stop{false};
   std::thread reader([&] {
     while (!stop.load()) {
       for (int k = 0; k < 100; ++k) {
-        const auto v = m.load("key" + std::to_string(k));
+        const auto v = rec.load(1, m, k);
         ASSERT_TRUE(v.has_value());
-        ASSERT_EQ(v->substr(0, 1000), big);
+        ASSERT_EQ(*v % 1000, k);  // a value written for this key
       }
     }
   });
-  for (int round = 0; round < 50; ++round) {
-    for (int k = 0; k < 100; ++k) m.store("key" + std::to_string(k), big + std::to_string(round));
+  for (int round = 1; round <= 50; ++round) {
+    for (int k = 0; k < 100; ++k) rec.store(0, m, k, round * 1000 + k);
   }
   stop = true;
   reader.join();
-  EXPECT_EQ(*m.load("key7"), big + "49");
+  EXPECT_EQ(*m.load(7), syncmap_test::value_codec<std::string>::make(50 * 1000 + 7));
+  rec.expect_linearizable();
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
-// Records what threads do to a sync_map<int, int64_t> so that a concurrent
-// test can run the linearizability checker (stress/lincheck) over it, on top
-// of its own invariants: every concurrent test runs both oracles (TSan in the
+// Records what threads do to a sync_map<int, V> so that a concurrent test
+// can run the linearizability checker (stress/lincheck) over it, on top of
+// its own invariants: every concurrent test runs both oracles (TSan in the
 // tsan preset, this checker in every preset).
 //
-//   history_recorder rec(threads);
+//   history_recorder rec(threads);              // for sync_map<int, int64_t>
 //   ... on thread t:  rec.store(t, m, k, v);  auto v = rec.load(t, m, k);
-//   rec.expect_linearizable();   // after joining the threads
+//   rec.expect_linearizable();                  // after joining the threads
+//
+// For another value type, basic_history_recorder<V> with a value_codec<V>
+// that turns values into the checker's int64 and back.
 
 #ifndef SYNCMAP_TESTS_SUPPORT_HISTORY_RECORDER_HPP_
 #define SYNCMAP_TESTS_SUPPORT_HISTORY_RECORDER_HPP_
@@ -28,42 +31,50 @@ namespace syncmap_test {
 
 namespace lc = syncmap_stress::lincheck;
 
-class history_recorder {
- public:
-  using map_type = syncmap::sync_map<int, std::int64_t>;
+template <class V>
+struct value_codec {
+  static V make(std::int64_t v) { return static_cast<V>(v); }
+  static std::int64_t get(const V& v) { return static_cast<std::int64_t>(v); }
+};
 
-  explicit history_recorder(unsigned threads) : logs_(threads) {}
+template <class V>
+class basic_history_recorder {
+ public:
+  using map_type = syncmap::sync_map<int, V>;
+  using codec = value_codec<V>;
+
+  explicit basic_history_recorder(unsigned threads) : logs_(threads) {}
 
   std::optional<std::int64_t> load(unsigned t, map_type& m, int k) {
     lc::operation op = begin(t, lc::op_kind::load, k);
     const auto r = m.load(k);
     op.ok = r.has_value();
-    op.value = r.value_or(0);
+    if (r) op.value = codec::get(*r);
     end(t, op);
-    return r;
+    return op.ok ? std::optional<std::int64_t>(op.value) : std::nullopt;
   }
   void store(unsigned t, map_type& m, int k, std::int64_t v) {
     lc::operation op = begin(t, lc::op_kind::store, k);
     op.arg = v;
-    m.store(k, v);
+    m.store(k, codec::make(v));
     end(t, op);
   }
   std::pair<std::int64_t, bool> load_or_store(unsigned t, map_type& m, int k, std::int64_t v) {
     lc::operation op = begin(t, lc::op_kind::load_or_store, k);
     op.arg = v;
-    const auto r = m.load_or_store(k, v);
-    op.value = r.first;
+    const auto r = m.load_or_store(k, codec::make(v));
+    op.value = codec::get(r.first);
     op.ok = r.second;
     end(t, op);
-    return r;
+    return {op.value, op.ok};
   }
   std::optional<std::int64_t> load_and_delete(unsigned t, map_type& m, int k) {
     lc::operation op = begin(t, lc::op_kind::load_and_delete, k);
     const auto r = m.load_and_delete(k);
     op.ok = r.has_value();
-    op.value = r.value_or(0);
+    if (r) op.value = codec::get(*r);
     end(t, op);
-    return r;
+    return op.ok ? std::optional<std::int64_t>(op.value) : std::nullopt;
   }
   bool erase(unsigned t, map_type& m, int k) {
     lc::operation op = begin(t, lc::op_kind::erase, k);
@@ -74,24 +85,24 @@ class history_recorder {
   std::optional<std::int64_t> swap(unsigned t, map_type& m, int k, std::int64_t v) {
     lc::operation op = begin(t, lc::op_kind::swap, k);
     op.arg = v;
-    const auto r = m.swap(k, v);
+    const auto r = m.swap(k, codec::make(v));
     op.ok = r.has_value();
-    op.value = r.value_or(0);
+    if (r) op.value = codec::get(*r);
     end(t, op);
-    return r;
+    return op.ok ? std::optional<std::int64_t>(op.value) : std::nullopt;
   }
   bool compare_and_swap(unsigned t, map_type& m, int k, std::int64_t expected, std::int64_t v) {
     lc::operation op = begin(t, lc::op_kind::compare_and_swap, k);
     op.expected = expected;
     op.arg = v;
-    op.ok = m.compare_and_swap(k, expected, v);
+    op.ok = m.compare_and_swap(k, codec::make(expected), codec::make(v));
     end(t, op);
     return op.ok;
   }
   bool compare_and_delete(unsigned t, map_type& m, int k, std::int64_t expected) {
     lc::operation op = begin(t, lc::op_kind::compare_and_delete, k);
     op.expected = expected;
-    op.ok = m.compare_and_delete(k, expected);
+    op.ok = m.compare_and_delete(k, codec::make(expected));
     end(t, op);
     return op.ok;
   }
@@ -146,6 +157,8 @@ class history_recorder {
   std::vector<std::vector<lc::operation>> logs_;
   std::map<lc::key_t, std::optional<lc::value_t>> initial_;
 };
+
+using history_recorder = basic_history_recorder<std::int64_t>;
 
 }  // namespace syncmap_test
 
