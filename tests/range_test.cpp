@@ -173,10 +173,12 @@ TEST(Range, UnderConcurrentWritesNeverRepeatsAKeyNorInventsOne) {
     rec.set_initial(k, k);
   }
   std::atomic<bool> stop{false};
+  std::atomic<int> writes{0};
   std::vector<std::thread> writers;
   for (unsigned t = 0; t < 3; ++t) {
     writers.emplace_back([&, t] {
       for (int i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        writes.fetch_add(1, std::memory_order_relaxed);
         const int k = kStable + (i * 7 + static_cast<int>(t)) % kChurn;
         if (i % 3 == 0) {
           rec.erase(t, m, k);
@@ -190,7 +192,9 @@ TEST(Range, UnderConcurrentWritesNeverRepeatsAKeyNorInventsOne) {
       }
     });
   }
-  for (int round = 0; round < 300; ++round) {
+  // At least 300 rounds, and until the writers have done real work: on a
+  // fast machine the rounds can end before a writer has started.
+  for (int round = 0; round < 300 || writes.load() < 3000; ++round) {
     std::set<int> seen;
     m.range([&](int k, int v) {
       EXPECT_TRUE(seen.insert(k).second) << "key " << k << " visited twice";

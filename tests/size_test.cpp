@@ -74,6 +74,8 @@ TEST(Size, UnderConcurrentWritesIsASizeTheMapHadAtOneInstant) {
   m.store(0, 0);
   rec.set_initial(0, 0);
   std::atomic<bool> stop{false};
+  std::atomic<int> writer_rounds{0};
+  std::atomic<int> reader_rounds{0};
   std::thread writer([&] {
     int present = 0;
     while (!stop.load(std::memory_order_relaxed)) {
@@ -81,15 +83,19 @@ TEST(Size, UnderConcurrentWritesIsASizeTheMapHadAtOneInstant) {
       rec.store(0, m, other, other);
       rec.erase(0, m, present);
       present = other;
+      writer_rounds.fetch_add(1, std::memory_order_relaxed);
     }
   });
   std::thread reader([&] {  // readers must not disturb the count
     while (!stop.load(std::memory_order_relaxed)) {
       rec.load(1, m, 0);
       rec.load(1, m, 1);
+      reader_rounds.fetch_add(1, std::memory_order_relaxed);
     }
   });
-  for (int i = 0; i < 20000; ++i) {
+  // At least 20000 checks, and until both threads have done real work: on a
+  // fast machine the checks can end before a thread has started.
+  for (int i = 0; i < 20000 || writer_rounds.load() < 1000 || reader_rounds.load() < 1000; ++i) {
     const std::size_t n = m.size();
     ASSERT_TRUE(n == 1 || n == 2) << "size() returned " << n << " at iteration " << i;
     ASSERT_FALSE(m.empty());
