@@ -174,7 +174,6 @@ thread_record* register_thread() {
         !g_registry.compare_exchange_weak(head, r, std::memory_order_seq_cst, std::memory_order_relaxed));
   }
   r->asymmetric = asymmetric;
-  r->nesting = 0;
   r->collecting = false;
   if (t_exited) {
     r->transient = true;

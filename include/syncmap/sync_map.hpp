@@ -55,6 +55,7 @@
 #include <utility>
 
 #include "absl/hash/hash.h"
+#include "syncmap/detail/config.hpp"
 #include "syncmap/detail/hash_policy.hpp"
 #include "syncmap/detail/map_core.hpp"
 #include "syncmap/detail/reclaim.hpp"
@@ -105,16 +106,16 @@ class sync_map {
   // Lock-free and without any shared write if `key` is in the read snapshot
   // (the common case for a key stored a while ago); otherwise takes the mutex
   // and counts a miss. Complexity: one hash lookup, O(1) on average.
-  std::optional<Value> load(const Key& key) const { return load_impl(key); }
+  SYNCMAP_ALWAYS_INLINE std::optional<Value> load(const Key& key) const { return load_impl(key); }
   template <class K, if_transparent<K> = 0>
-  std::optional<Value> load(const K& key) const {
+  SYNCMAP_ALWAYS_INLINE std::optional<Value> load(const K& key) const {
     return load_impl(key);
   }
 
   // Whether `key` has a value. As load(), without copying the value.
-  bool contains(const Key& key) const { return contains_impl(key); }
+  SYNCMAP_ALWAYS_INLINE bool contains(const Key& key) const { return contains_impl(key); }
   template <class K, if_transparent<K> = 0>
-  bool contains(const K& key) const {
+  SYNCMAP_ALWAYS_INLINE bool contains(const K& key) const {
     return contains_impl(key);
   }
 
@@ -269,7 +270,7 @@ class sync_map {
   friend struct detail::map_test_access;
 
   template <class K, class F>
-  bool visit_impl(const K& key, F& f) const {
+  SYNCMAP_ALWAYS_INLINE bool visit_impl(const K& key, F& f) const {
     return core_.visit(key, [&f](const Value* v) {
       if (v == nullptr) return false;
       std::invoke(f, *v);
@@ -278,13 +279,13 @@ class sync_map {
   }
 
   template <class K>
-  std::optional<Value> load_impl(const K& key) const {
+  SYNCMAP_ALWAYS_INLINE std::optional<Value> load_impl(const K& key) const {
     return core_.visit(key,
                        [](const Value* v) { return v == nullptr ? std::nullopt : std::optional<Value>(*v); });
   }
 
   template <class K>
-  bool contains_impl(const K& key) const {
+  SYNCMAP_ALWAYS_INLINE bool contains_impl(const K& key) const {
     return core_.visit(key, [](const Value* v) { return v != nullptr; });
   }
 

@@ -31,6 +31,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "syncmap/detail/config.hpp"
 #include "syncmap/detail/entry.hpp"
 #include "syncmap/detail/hash_policy.hpp"
 #include "syncmap/detail/presence_gate.hpp"
@@ -79,10 +80,10 @@ class map_core {
 
   // ---- Go's Load. ----
   template <class K, class F>
-  auto visit(const K& key, F&& f) {
+  SYNCMAP_ALWAYS_INLINE auto visit(const K& key, F&& f) {
     const std::size_t h = hasher_(key);
     reclaim::section s;
-    entry_type* const e = find_entry(s, key, h);
+    entry_type* const e = find_entry(key, h);
     const box_type* const p = e == nullptr ? nullptr : e->state();
     return f(entry_type::holds_value(p) ? &p->value : nullptr);
   }
@@ -403,19 +404,30 @@ class map_core {
   // the entry for key, from the snapshot, or from dirty_ under the mutex
   // (counting a miss) if the snapshot is amended. nullptr if absent.
   template <class K>
-  entry_type* find_entry(const reclaim::section& s, const K& key, std::size_t h) {
-    auto r = read_.load();
+  // Call inside a read section, which keeps the returned entry alive.
+  SYNCMAP_ALWAYS_INLINE entry_type* find_entry(const K& key, std::size_t h) {
+    const auto r = read_.load();
     SYNCMAP_SCHEDULE_POINT(snapshot_loaded);
     entry_type* e = find(r.table, key, h);
+    if (e == nullptr && r.amended) e = find_entry_slow(key, h);
+    return e;
+  }
+
+  // find_entry()'s path under the mutex, out of line so that the lock-free
+  // path stays small enough to inline. It opens a nested section of its own
+  // for what a promotion retires, rather than taking the caller's: a section
+  // whose address reaches an out-of-line call must live in memory, and the
+  // load hit would pay for that on every call.
+  template <class K>
+  SYNCMAP_NOINLINE entry_type* find_entry_slow(const K& key, std::size_t h) {
+    const reclaim::section s;
+    std::lock_guard<std::mutex> lock(mu_);
+    SYNCMAP_SCHEDULE_POINT(mutex_acquired);
+    const auto r = read_.load_locked();
+    entry_type* e = find(r.table, key, h);
     if (e == nullptr && r.amended) {
-      std::lock_guard<std::mutex> lock(mu_);
-      SYNCMAP_SCHEDULE_POINT(mutex_acquired);
-      r = read_.load_locked();
-      e = find(r.table, key, h);
-      if (e == nullptr && r.amended) {
-        e = find(dirty_, key, h);
-        miss_locked(s);
-      }
+      e = find(dirty_, key, h);
+      miss_locked(s);
     }
     return e;
   }

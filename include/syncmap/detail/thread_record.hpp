@@ -76,10 +76,6 @@ struct alignas(64) thread_record {  // NOLINT(clang-analyzer-optin.performance.P
   // null. Owner stores; size() scans. See presence_gate.hpp.
   std::atomic<const void*> transition{nullptr};
 
-  // Depth of nested read sections (range callbacks call back into maps).
-  // Owner only.
-  std::uint32_t nesting = 0;
-
   // Retirements since the last collect(). Owner only. Set to
   // kCollectThreshold for a transient record so its exit takes the slow path.
   std::uint32_t retired_since_collect = 0;
