@@ -1,4 +1,5 @@
-# Installation: headers, the library, a CMake package (syncmapConfig.cmake,
+# Installation: headers, the library (static by default, shared with
+# -DBUILD_SHARED_LIBS=ON), a CMake package (syncmapConfig.cmake,
 # syncmapConfigVersion.cmake, syncmapTargets.cmake) and a pkg-config file.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -22,5 +23,25 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/syncmapConfigVersion.cmake
   DESTINATION ${SYNCMAP_CMAKE_DIR})
 
-configure_file(cmake/syncmap.pc.in ${CMAKE_CURRENT_BINARY_DIR}/syncmap.pc @ONLY)
+# syncmap.pc holds absolute paths, so it is written at install time, for the
+# prefix actually installed to: `cmake --install build --prefix P` gets a .pc
+# that points into P, not into the CMAKE_INSTALL_PREFIX configured earlier.
+# (DESTDIR is not part of the paths, as for any staged install.)
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(SYNCMAP_PC_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
+else()
+  set(SYNCMAP_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+endif()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(SYNCMAP_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
+else()
+  set(SYNCMAP_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
+# Everything but the prefix, now; @SYNCMAP_PC_PREFIX@ is left for install time.
+set(SYNCMAP_PC_PREFIX "@SYNCMAP_PC_PREFIX@")
+configure_file(cmake/syncmap.pc.in ${CMAKE_CURRENT_BINARY_DIR}/syncmap.pc.in @ONLY)
+install(CODE "
+  set(SYNCMAP_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+  configure_file(\"${CMAKE_CURRENT_BINARY_DIR}/syncmap.pc.in\" \"${CMAKE_CURRENT_BINARY_DIR}/syncmap.pc\" @ONLY)
+")
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/syncmap.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
