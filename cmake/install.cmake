@@ -16,8 +16,16 @@ install(EXPORT syncmapTargets NAMESPACE syncmap:: DESTINATION ${SYNCMAP_CMAKE_DI
 configure_package_config_file(cmake/syncmapConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/syncmapConfig.cmake
   INSTALL_DESTINATION ${SYNCMAP_CMAKE_DIR})
+# find_package(syncmap X.Y) accepts this version if it is not older and, per
+# semantic versioning, has the same major version -- and before 1.0 the same
+# minor version too, since a 0.x minor release may break the API.
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(SYNCMAP_COMPATIBILITY SameMinorVersion)
+else()
+  set(SYNCMAP_COMPATIBILITY SameMajorVersion)
+endif()
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/syncmapConfigVersion.cmake
-  COMPATIBILITY SameMajorVersion)
+  COMPATIBILITY ${SYNCMAP_COMPATIBILITY})
 install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/syncmapConfig.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/syncmapConfigVersion.cmake
