@@ -22,9 +22,9 @@
 //   - at the end the table is empty (each connection removed its own session
 //     with load_and_delete) and each client's final session record, handed
 //     over at disconnection, counts exactly its lines and bytes.
-// Every socket has 5-second send/receive timeouts and the accept loop polls,
-// so a broken run fails within seconds instead of hanging; alarm() is the
-// last resort.
+// Every socket has send/receive timeouts and the accept loop polls, so a
+// broken run fails within seconds instead of hanging; alarm() is the last
+// resort.
 
 #include <syncmap/sync_map.hpp>
 
@@ -52,7 +52,11 @@ namespace {
 
 constexpr int kClients = 8;
 constexpr int kLines = 100;  // per client; even, for the halfway check
-constexpr int kIoTimeoutSeconds = 5;
+// Timeouts. The server waits longer than a client, so that a slow run (a
+// sanitizer build on a busy machine) fails on the client's side first, with
+// a clear message, rather than by the server dropping a paused client.
+constexpr int kClientTimeoutSeconds = 10;
+constexpr int kServerTimeoutSeconds = 30;
 
 // One connection's record in the session table.
 struct session {
@@ -62,9 +66,9 @@ struct session {
   std::uint64_t bytes = 0;      // bytes echoed so far
 };
 
-void set_io_timeouts(int fd) {
+void set_io_timeouts(int fd, int seconds) {
   timeval tv{};
-  tv.tv_sec = kIoTimeoutSeconds;
+  tv.tv_sec = seconds;
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
@@ -141,8 +145,8 @@ class echo_server {
   const syncmap::sync_map<std::uint16_t, session>& closed() const { return closed_; }
 
   // Stops accepting, waits for every connection thread (each ends when its
-  // client disconnects, or at the latest after the receive timeout) and the
-  // monitor. Returns whether everything went as expected on the server side.
+  // client disconnects, or at the latest after the server's receive timeout)
+  // and the monitor. Returns whether everything went as expected on the server side.
   bool stop() {
     if (!stopping_.exchange(true)) {
       if (acceptor_.joinable()) acceptor_.join();
@@ -171,7 +175,7 @@ class echo_server {
       if (::poll(&p, 1, 50) <= 0) continue;
       const int fd = ::accept(listen_fd_, nullptr, nullptr);
       if (fd < 0) continue;
-      set_io_timeouts(fd);
+      set_io_timeouts(fd, kServerTimeoutSeconds);
       const int id = next_id++;
       std::lock_guard<std::mutex> lock(connections_mu_);
       connections_.emplace_back([this, fd, id] { serve(fd, id); });
@@ -242,9 +246,9 @@ class echo_server {
   std::thread monitor_;
 };
 
-// Waits until `flag` is set, for at most kIoTimeoutSeconds.
+// Waits until `flag` is set, for at most kClientTimeoutSeconds.
 bool wait_for(const std::atomic<bool>& flag) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kIoTimeoutSeconds);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kClientTimeoutSeconds);
   while (!flag.load()) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -265,7 +269,7 @@ void run_client(int c, std::uint16_t server_port, std::atomic<int>& halfway, con
                 client_result& result) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return;
-  set_io_timeouts(fd);
+  set_io_timeouts(fd, kClientTimeoutSeconds);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -308,7 +312,7 @@ int main() {
   // Halfway: every client is connected and paused, so the table must hold
   // exactly one session per client, each at exactly kLines / 2 lines.
   bool ok = true;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kIoTimeoutSeconds);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kClientTimeoutSeconds);
   while (halfway.load() < kClients && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
