@@ -142,8 +142,8 @@ TEST(AdversarialKeys, KeysCollidingUnderAWeakUserHashStayDistinct) {
 // Prints the cost: filling n keys that all collide against n keys under a
 // good hash (not asserted: timing on a shared machine is noisy).
 TEST(AdversarialKeys, CollidingKeysCostLinearTimePerOperation) {
-  const int n = kSanitized ? 500 : 4000;
-  auto fill_ms = [n](auto& m) {
+  constexpr int n = kSanitized ? 500 : 4000;
+  auto fill_ms = [](auto& m) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int k = 0; k < n; ++k) m.store(k, k);
     for (int k = 0; k < n; ++k) EXPECT_EQ(m.load(k), k);

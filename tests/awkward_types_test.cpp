@@ -87,7 +87,6 @@ struct expensive {
   expensive& operator=(const expensive&) = delete;
   expensive& operator=(expensive&&) = delete;
   ~expensive() = default;
-  friend bool operator==(const expensive& a, const expensive& b) { return a.payload == b.payload; }
 };
 
 TEST(AwkwardTypes, ExpensiveValuesAreCopiedOnlyByTheMembersThatReturnACopy) {
