@@ -161,6 +161,7 @@ TEST(AdversarialKeys, CollidingKeysCostLinearTimePerOperation) {
 // With SYNCMAP_PRINT_DEFAULT_HASH set, the test program prints the default
 // hash of a fixed key and exits before any test runs (see the test below).
 const bool printed_default_hash = [] {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): before main, no other thread
   if (std::getenv("SYNCMAP_PRINT_DEFAULT_HASH") != nullptr) {
     std::printf("%zu\n", syncmap::sync_map<std::string, int>().hash_function()(std::string("fixed key")));
     std::fflush(stdout);

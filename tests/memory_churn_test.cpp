@@ -79,6 +79,7 @@ constexpr bool kSanitized = false;
 long long live_bytes() { return g_live_bytes.load(std::memory_order_relaxed); }
 
 long churn_ops() {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing sets the environment
   if (const char* e = std::getenv("SYNCMAP_CHURN_OPS")) return std::atol(e);
   return kSanitized ? 200'000 : 2'000'000;
 }

@@ -107,8 +107,9 @@ void run(map_type& m, const syncmap_fuzz::op& o, std::uint32_t t, std::vector<lc
       std::set<std::int64_t> seen;
       m.range([&seen](std::int64_t k, std::int64_t v) {
         if (!seen.insert(k).second) fail("range() visited a key twice");
-        if (k < 0 || k >= syncmap_fuzz::kKeys || v < 0 || v > 10)
+        if (k < 0 || k >= syncmap_fuzz::kKeys || v < 0 || v > 10) {
           fail("range() showed a value nobody stored");
+        }
       });
       return;
     }
@@ -143,6 +144,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (auto& w : workers) w.join();
 
   std::vector<const std::vector<lc::operation>*> ptrs;
+  ptrs.reserve(logs.size());
   for (const auto& l : logs) ptrs.push_back(&l);
   const lc::check_result r = lc::check_histories(ptrs, {}, 1);
   if (!r.linearizable) {
