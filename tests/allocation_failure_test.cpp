@@ -139,6 +139,73 @@ TEST(AllocationFailure, OverwriteHasNoEffectWhenItsAllocationFails) {
   EXPECT_EQ(needed, 1);  // just the value box
 }
 
+TEST(AllocationFailure, StoreOfANewKeyThatMustGrowTheDirtyMapHasNoEffectWhenAnyAllocationFails) {
+  const int needed = sweep_allocation_failures([](int_map& m) { m.store(1000, 1000); },
+                                               [](int_map& m) {
+                                                 // Fill dirty to its growth limit, so that
+                                                 // the new key must grow it.
+                                                 for (int k = 50;; ++k) {
+                                                   const auto s = map_test_access::shape(m);
+                                                   if (s.has_dirty && s.dirty_entries == s.dirty_room) break;
+                                                   m.store(k, k);
+                                                 }
+                                               });
+  EXPECT_GE(needed, 3);  // box, entry and the grown dirty map
+}
+
+TEST(AllocationFailure, DirtyRebuildRightAfterAPromotionHasNoEffectWhenAnyAllocationFails) {
+  // fill() ends with a promoted snapshot and no dirty map: the new key
+  // rebuilds dirty from the snapshot (expunging keys 1 and 2).
+  const int needed = sweep_allocation_failures([](int_map& m) {
+    ASSERT_FALSE(map_test_access::shape(m).has_dirty);
+    m.store(50, 50);
+    ASSERT_TRUE(map_test_access::shape(m).has_dirty);
+  });
+  EXPECT_GE(needed, 3);  // box, entry, the rebuilt dirty map
+}
+
+// Promotion, range()'s promotion and clear() allocate nothing (retirement is
+// intrusive): with every allocation failing they still succeed.
+TEST(AllocationFailure, PromotionByLoadMissesNeedsNoAllocation) {
+  const int needed = sweep_allocation_failures(
+      [](int_map& m) {
+        for (int i = 0; i < 64 && map_test_access::shape(m).amended; ++i) (void)m.load(60);  // misses
+        ASSERT_FALSE(map_test_access::shape(m).amended);
+      },
+      [](int_map& m) {
+        m.store(50, 50);  // dirty-only keys: the snapshot is amended
+        m.store(51, 51);
+      });
+  EXPECT_EQ(needed, 0);
+}
+
+TEST(AllocationFailure, RangePromotionNeedsNoAllocation) {
+  const int needed = sweep_allocation_failures(
+      [](int_map& m) {
+        int visited = 0;
+        m.range([&visited](int, int) { ++visited; });
+        EXPECT_EQ(visited, 10);  // 0..9 without 1 and 2, plus 50 and 51
+        ASSERT_FALSE(map_test_access::shape(m).amended);
+      },
+      [](int_map& m) {
+        m.store(50, 50);
+        m.store(51, 51);
+      });
+  EXPECT_EQ(needed, 0);
+}
+
+TEST(AllocationFailure, ClearNeedsNoAllocation) {
+  int_map m;
+  fill(m);
+  m.store(50, 50);  // snapshot, dirty and expunged entries
+  t_allocations_until_failure = 0;
+  m.clear();
+  t_allocations_until_failure = -1;
+  EXPECT_TRUE(contents(m).empty());
+  m.store(1, 1);
+  EXPECT_EQ(m.load(1), 1);
+}
+
 TEST(AllocationFailure, FirstOperationOfANewThreadHasNoEffectWhenItsRecordCannotBeAllocated) {
   // Other tests' threads have exited, so a free record is normally reused;
   // this thread's first operation allocates one only if none is free. Either

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "support/map_states.hpp"
 
 namespace {
@@ -91,6 +93,28 @@ TEST(Promotion, LoadOrStoreOnADirtyKeyCountsAMiss) {
   m.store(2, 2);
   EXPECT_EQ(m.load_or_store(1, 9), std::make_pair(1, true));
   EXPECT_EQ(map_test_access::shape(m).misses, 1u);
+}
+
+// Go issue 40999: store a fresh key and delete an older one, again and again,
+// with 100 keys live at a time. Each delete of a dirty-only key counts a
+// miss; as in Go (which removes the key from its dirty map) the deleted key
+// no longer counts toward the promotion threshold, so promotions keep
+// happening, the deleted entries are expunged and freed, and the tables stay
+// within a few times the live keys (a cycle is about 3 x 100 operations).
+TEST(Promotion, StoreOfFreshKeysAndDeleteOfOldOnesKeepsPromotingSoTheTablesStaySmall) {
+  map_t m;
+  constexpr int kLive = 100;
+  std::size_t largest = 0;
+  for (int k = 0; k < 20'000; ++k) {
+    m.store(k, k);
+    if (k >= kLive) {
+      EXPECT_TRUE(m.erase(k - kLive));
+    }
+    const auto s = map_test_access::shape(m);
+    largest = std::max({largest, s.snapshot_entries, s.dirty_entries});
+  }
+  EXPECT_LE(largest, 5u * kLive);
+  EXPECT_EQ(m.size(), static_cast<std::size_t>(kLive));
 }
 
 TEST(Rebuild, FirstNewKeyAfterPromotionCopiesLiveEntriesIntoANewDirtyMap) {

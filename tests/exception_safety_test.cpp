@@ -10,6 +10,7 @@
 #include <map>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "support/map_states.hpp"
 
@@ -175,6 +176,101 @@ TEST(ExceptionSafety, ThrowingRangeCallbackPropagatesAndLeavesTheMapUsable) {
   EXPECT_THROW(m.range([](int, const fragile&) -> bool { throw injected_error(); }), injected_error);
   m.store(2, fragile(2));
   EXPECT_EQ(contents(m), (std::map<int, int>{{1, 1}, {2, 2}}));
+  expect_mutex_free(m);
+}
+
+// Under concurrency: one thread's Hash, KeyEqual, Value copies and moves and
+// range callbacks throw (the injections are thread_local, so only it sees
+// them) while writer threads own other keys and check every result against
+// their own model. Every injected exception reaches the faulty thread, its
+// failed operations change nothing, and the writers never stall (a lock left
+// held would block their new-key stores, and the futures would time out).
+TEST(ExceptionSafety, ThrowingUserCodeOnOneThreadLeavesOtherThreadsWorkingAndTheMapConsistent) {
+  fragile_map m;
+  constexpr int kWriters = 2;
+  constexpr int kRounds = 400;
+  std::vector<std::future<std::map<int, int>>> writers;
+  for (int w = 1; w <= kWriters; ++w) {
+    writers.push_back(std::async(std::launch::async, [&m, w] {
+      std::map<int, int> model;
+      for (int i = 0; i < kRounds; ++i) {
+        const int k = w * 1000 + i % 50;
+        if (i % 3 == 2) {
+          EXPECT_EQ(m.erase(k), model.erase(k) == 1);
+        } else {
+          m.store(k, fragile(i));  // new keys take the mutex
+          model[k] = i;
+        }
+        const auto v = m.load(k);
+        const auto it = model.find(k);
+        EXPECT_EQ(v.has_value(), it != model.end());
+        if (v && it != model.end()) {
+          EXPECT_EQ(v->v, it->second);
+        }
+      }
+      return model;
+    }));
+  }
+  std::map<int, int> mine;  // the faulty thread's keys 0..9
+  for (int k = 0; k < 10; ++k) {
+    m.store(k, fragile(k));
+    mine[k] = k;
+  }
+  int thrown = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    const int k = i % 10;
+    try {
+      switch (i % 6) {
+        case 0: {
+          arm a(t_throw_in_hash);
+          m.store(100 + k, fragile(i));  // a new key
+          break;
+        }
+        case 1: {
+          arm a(t_throw_in_equal);
+          m.store(k, fragile(i));
+          break;
+        }
+        case 2: {
+          arm a(t_throw_on_copy);
+          m.swap(k, fragile(i));
+          break;
+        }
+        case 3: {
+          arm a(t_throw_on_copy);
+          m.load_and_delete(k);
+          break;
+        }
+        case 4: {
+          fragile v(i);
+          arm a(t_throw_on_move);
+          m.store(k, std::move(v));
+          break;
+        }
+        default: {
+          int visits = 0;
+          m.range([&visits, i](int, const fragile&) {
+            if (++visits == 1 + i % 7) throw injected_error();
+          });
+          break;
+        }
+      }
+    } catch (const injected_error&) {
+      ++thrown;
+    }
+    const auto v = m.load(k);  // unchanged by the failed operation
+    ASSERT_TRUE(v.has_value()) << "round " << i;
+    EXPECT_EQ(v->v, mine[k]) << "round " << i;
+    EXPECT_FALSE(m.contains(100 + k));
+  }
+  EXPECT_EQ(thrown, kRounds);
+  std::map<int, int> expected = mine;
+  for (auto& f : writers) {
+    ASSERT_EQ(f.wait_for(std::chrono::seconds(120)), std::future_status::ready) << "a writer stalled";
+    const auto model = f.get();
+    expected.insert(model.begin(), model.end());
+  }
+  EXPECT_EQ(contents(m), expected);
   expect_mutex_free(m);
 }
 

@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -119,6 +124,116 @@ TEST(ThreadLifecycle, MapIsUsableFromALateThreadLocalDestructor) {
   }).join();
   EXPECT_EQ(m.load(99), 100);
   EXPECT_EQ(reclaim::stats().records_in_use, in_use_before);
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+
+// Thread-per-task: 100,000 short-lived threads over the run (10,000 under
+// sanitizers, where a thread costs far more; SYNCMAP_SHORT_LIVED_THREADS=N
+// sets the count), two at a time, each storing, reading and erasing a few
+// keys. Records stay at the peak of live threads, retired memory at a few
+// collection thresholds, and the run does not stall (its time is printed).
+TEST(ThreadLifecycle, HundredThousandShortLivedThreadsNeedNoMoreRecordsNorPendingMemory) {
+  long threads = kSanitized ? 10'000 : 100'000;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing sets the environment
+  if (const char* e = std::getenv("SYNCMAP_SHORT_LIVED_THREADS")) threads = std::atol(e);
+  syncmap::sync_map<int, int> m;
+  const std::size_t records_before = reclaim::stats().records;
+  std::size_t peak_pending = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (long i = 0; i < threads; i += 2) {
+    auto task = [&m](long n) {
+      const int k = static_cast<int>(n % 1000);
+      m.store(k, static_cast<int>(n));
+      (void)m.load((k + 1) % 1000);
+      m.erase((k + 500) % 1000);
+    };
+    std::thread a(task, i);
+    std::thread b(task, i + 1);
+    a.join();
+    b.join();
+    peak_pending = std::max(peak_pending, reclaim::stats().pending_nodes);
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const auto st = reclaim::stats();
+  std::cout << threads << " short-lived threads in " << s << " s; records " << records_before << " -> "
+            << st.records << "; peak pending nodes " << peak_pending << "\n";
+  EXPECT_LE(st.records, records_before + 2);
+  EXPECT_LT(peak_pending, 8u * reclaim::kCollectThreshold);
+  EXPECT_LE(m.size(), 1000u);
+}
+
+// Threads that exit in the middle of a workload, after a random number of
+// operations (with retired memory still pending), while another thread keeps
+// working on the same keys: nothing they did is lost or reordered (the
+// linearizability checker), their records are released, and the memory they
+// retired is freed.
+TEST(ThreadLifecycle, ThreadsExitingMidWorkloadLoseNothing) {
+  syncmap::sync_map<int, std::int64_t> m;
+  constexpr unsigned kSlots = 3;  // slot 0: one long-lived thread; 1, 2: chains of short-lived ones
+  syncmap_test::history_recorder rec(kSlots);
+  const std::size_t in_use_before = reclaim::stats().records_in_use;
+  std::atomic<bool> stop{false};
+  auto work = [&m, &rec](unsigned slot, std::mt19937& rng, int ops) {
+    for (int i = 0; i < ops; ++i) {
+      const int k = static_cast<int>(rng() % 8);
+      const std::int64_t v =
+          static_cast<std::int64_t>(slot) * 1'000'000 + static_cast<std::int64_t>(rng() % 1000);
+      switch (rng() % 5) {
+        case 0:
+          rec.store(slot, m, k, v);
+          break;
+        case 1:
+          rec.load(slot, m, k);
+          break;
+        case 2:
+          rec.erase(slot, m, k);
+          break;
+        case 3:
+          rec.swap(slot, m, k, v);
+          break;
+        default:
+          rec.load_or_store(slot, m, k, v);
+          break;
+      }
+    }
+  };
+  std::thread steady([&] {
+    std::mt19937 rng(7);
+    while (!stop.load()) work(0, rng, 10);
+  });
+  const int chains = kSanitized ? 100 : 400;
+  std::thread chain_threads[2];
+  for (unsigned c = 0; c < 2; ++c) {
+    chain_threads[c] = std::thread([&, c] {
+      std::mt19937 rng(100 + c);
+      for (int i = 0; i < chains; ++i) {
+        const int ops = 1 + static_cast<int>(rng() % 50);
+        const auto seed = static_cast<unsigned>(rng());
+        std::thread([&work, c, ops, seed] {
+          std::mt19937 r(seed);
+          work(1 + c, r, ops);  // then exits, whatever it retired still pending
+        }).join();
+      }
+    });
+  }
+  for (auto& t : chain_threads) t.join();
+  stop = true;
+  steady.join();
+  rec.expect_linearizable();
+  EXPECT_EQ(reclaim::stats().records_in_use, in_use_before);
+  reclaim::quiesce();
+  EXPECT_EQ(reclaim::stats().pending_nodes, 0u);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #ifndef SYNCMAP_DETAIL_MAP_CORE_HPP_
 #define SYNCMAP_DETAIL_MAP_CORE_HPP_
 
+#include <algorithm>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -187,8 +188,13 @@ class map_core {
         // Unlike Go, the entry stays in dirty_ (nil after the CAS below), as
         // in CompareAndDelete: tables never shrink (snapshot.hpp), and the
         // entry is expunged at the next rebuild and freed after the next
-        // promotion, like any deleted entry.
+        // promotion, like any deleted entry. Go deletes the key from its
+        // dirty map, which then counts one entry fewer toward promotion;
+        // dirty_deleted_ keeps that count, without which fresh keys stored
+        // and deleted would never promote and dirty_ would grow without
+        // bound (Go issue 40999).
         e = find(dirty_, key, h);
+        if (e != nullptr) ++dirty_deleted_;
         // Whether or not the key was present, record a miss: it takes the
         // slow path until dirty_ is promoted.
         miss_locked(s);
@@ -313,6 +319,7 @@ class map_core {
     }
     expunged_ = nullptr;
     misses_ = 0;
+    dirty_deleted_ = 0;
   }
 
   // ---- size() and empty(): one instant of the map (presence_gate.hpp). ----
@@ -485,12 +492,14 @@ class map_core {
     }
     dirty_ = d.release();
     expunged_ = chain;
+    dirty_deleted_ = 0;
   }
 
   // Go's missLocked: promotes dirty_ once the misses reach its size.
   void miss_locked(const reclaim::section& s) {
     ++misses_;
-    if (misses_ < dirty_->set.size()) return;
+    const std::size_t entries = dirty_->set.size();
+    if (misses_ < entries - std::min(dirty_deleted_, entries)) return;
     promote_locked(s);
   }
 
@@ -537,6 +546,11 @@ class map_core {
 
   // Guarded by mu_. Lookups that had to lock since the last promotion.
   std::size_t misses_ = 0;
+
+  // Guarded by mu_. Entries of dirty_ that load_and_delete() found only
+  // there and deleted since dirty_ was built: Go removes such keys from its
+  // dirty map, so they do not count toward promotion (miss_locked()).
+  std::size_t dirty_deleted_ = 0;
 
   // Immutable. Copied into every table.
   const hasher_type hasher_;
