@@ -1,0 +1,293 @@
+// Copyright (c) syncmap authors. Licensed under the MIT license (see LICENSE).
+//
+// The state machine behind checked_map: Go's hashWriting flag, made into a
+// try-reader-writer-lock that never waits.
+//
+// Per map, one atomic word:
+//
+//   bit 63       W: a checked write call is in progress
+//   bits 32..62  the thread id of that writer (low 31 bits), valid while W
+//   bits 0..31   R: the number of checked read calls in progress
+//
+// A checked write enters with CAS(0 -> W|tid): it succeeds only when nobody
+// is reading or writing; if the CAS fails the word says who is there (W:
+// another writer, "concurrent map writes"; R > 0: a reader, "concurrent map
+// read and map write") and the writer reports before touching the container.
+// A checked read enters with CAS(r -> r+1) unless W is set (then it reports,
+// again before touching the container). Exits: the writer stores 0 (nobody
+// else changes the word while W is set: every other entry only reads it and
+// reports), a reader subtracts 1.
+//
+// Invariant: while a thread is inside a checked call that entered without a
+// report, no other thread is inside a conflicting checked call past its
+// entry. So if every call on a map is checked (mode `on`) and the handler
+// does not return (it aborts or throws), the container itself is never
+// accessed by two threads in a racy way, even in a program that misuses it:
+// the misuse is reported, and nothing races. That is what lets the tests and
+// the stress workloads that overlap calls on purpose run under TSan with no
+// suppressions. Go's check (a flag test on entry, a flag test on exit) only
+// catches a reader that arrives second; counting readers catches a writer
+// that arrives second too.
+//
+// Memory orders. For a correct program (calls ordered by the user's own
+// synchronization) any order would do: the user's mutex orders everything.
+// The orders matter for a misusing program: entries are acquire and exits
+// are release, so that a call that entered without a report happens after
+// every call that left the word before it, exactly as with a lock. This
+// keeps the container accesses of the calls the checker let through ordered,
+// for TSan and for real. Failed CASes and peeks are relaxed: they only read
+// the word to report, and a report is about a race that the checker cannot
+// order anyway.
+//
+// Second word: `writes`, the write generation (low 32 bits) and the thread
+// id of the latest checked writer (high 32 bits), updated by each checked
+// write while it holds W (so by one thread at a time). Iterators remember it
+// when created and compare on each use: a change made by another thread
+// means the iterator outlived a concurrent write ("concurrent map iteration
+// and map write"). Relaxed: the iterator's thread either synchronized with
+// the write (then coherence shows it the new value) or it did not (then it
+// is racing, and detection is best effort).
+//
+// Sampled mode: one call in N per thread (a thread_local countdown) takes the
+// full protocol; the others only peek at the word with a relaxed load on
+// entry and on exit (a reader reports W, a writer reports any non-zero
+// word), and register nothing. A peek costs a load from a cache line the
+// call reads anyway; it catches an unsampled call overlapping a sampled one.
+
+#ifndef SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
+#define SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
+
+#include <atomic>
+#include <cstdint>
+
+#include "syncmap/detail/config.hpp"
+#include "syncmap/detail/misuse_report.hpp"
+
+namespace syncmap {
+
+// How much a checked_map checks. See <syncmap/checked_map.hpp>.
+enum class check_mode : unsigned char {
+  off = 0,      // nothing: the bare container
+  sampled = 1,  // one call in N per thread fully, the others peek
+  on = 2,       // every call
+};
+
+namespace detail {
+
+// Runtime override of the compile-time mode: 0 = none, else 1 + check_mode.
+// Relaxed: a setting, not a synchronization; calls already running keep the
+// mode they started with.
+inline std::atomic<unsigned> g_mode_override{0};
+// Sampled mode checks one call in this many per thread. Relaxed, as above.
+inline std::atomic<std::uint32_t> g_sampling_period{64};
+// Calls this thread makes before its next fully checked one (sampled mode).
+inline thread_local std::uint32_t t_sample_countdown = 0;
+// This thread's id (see misuse_report::thread); 0 until first asked.
+inline thread_local std::uint32_t t_thread_id = 0;
+
+std::uint32_t assign_thread_id() noexcept;  // src/checked_map.cpp
+
+inline std::uint32_t current_thread_id() noexcept {
+  const std::uint32_t id = t_thread_id;
+  return SYNCMAP_LIKELY(id != 0) ? id : assign_thread_id();
+}
+
+// How one call is checked.
+enum class check_level : unsigned char { none, peek, full };
+
+template <check_mode Mode>
+inline check_level level_for_call() noexcept {
+  if constexpr (Mode == check_mode::off) {
+    return check_level::none;
+  } else {
+    const unsigned ov = g_mode_override.load(std::memory_order_relaxed);
+    const check_mode m = ov == 0 ? Mode : static_cast<check_mode>(ov - 1);
+    if (m == check_mode::on) return check_level::full;
+    if (m == check_mode::off) return check_level::none;
+    std::uint32_t& countdown = t_sample_countdown;
+    if (SYNCMAP_LIKELY(countdown > 1)) {
+      --countdown;
+      return check_level::peek;
+    }
+    countdown = g_sampling_period.load(std::memory_order_relaxed);
+    return check_level::full;
+  }
+}
+
+struct misuse_state {
+  static constexpr std::uint64_t kWriting = std::uint64_t{1} << 63;
+  static constexpr std::uint64_t kReaders = 0xFFFFFFFFULL;
+
+  static std::uint32_t writer_of(std::uint64_t word) noexcept {
+    return static_cast<std::uint32_t>((word & ~kWriting) >> 32);
+  }
+  static std::uint64_t writing_word(std::uint32_t tid) noexcept {
+    return kWriting | (std::uint64_t{tid & 0x7FFFFFFFU} << 32);
+  }
+
+  std::atomic<std::uint64_t> word{0};
+  std::atomic<std::uint64_t> writes{0};
+  // The latest checked reader to enter, for the writer's report only.
+  std::atomic<std::uint32_t> last_reader{0};
+  // The map's name (static storage, set by the owner); relaxed: reports only.
+  std::atomic<const char*> name{""};
+  // The checked_map this state belongs to, for reports (set by its constructors).
+  const void* owner = nullptr;
+};
+
+// Builds a report and hands it to the handler. Cold.
+SYNCMAP_NOINLINE inline void raise(const misuse_state& st, misuse_kind kind, const char* op,
+                                   std::uint64_t other, bool other_is_write) {
+  misuse_report r;
+  r.kind = kind;
+  r.operation = op;
+  r.map = st.owner;
+  r.map_name = st.name.load(std::memory_order_relaxed);
+  r.thread = current_thread_id();
+  r.other_thread = other;
+  r.other_is_write = other_is_write;
+  report_misuse(r);
+}
+
+// A write call: mark on entry, unmark on exit (destructor, also when the
+// container throws). leave() does the exit checks that may report; it is
+// called on the normal path only, never from the destructor, so that a
+// throwing handler never throws from a destructor.
+class write_scope {
+ public:
+  write_scope(misuse_state& st, check_level lv, const char* op) : st_(st), lv_(lv) {
+    if (lv == check_level::full) {
+      std::uint64_t expected = 0;
+      const std::uint32_t tid = current_thread_id();
+      // acquire: this write happens after the calls that left the word 0.
+      if (SYNCMAP_LIKELY(st.word.compare_exchange_strong(expected, misuse_state::writing_word(tid),
+                                                         std::memory_order_acquire,
+                                                         std::memory_order_relaxed))) {
+        marked_ = true;
+        // Only the W holder stores `writes`: a plain read-modify-store is enough.
+        const std::uint64_t w = st.writes.load(std::memory_order_relaxed);
+        st.writes.store((std::uint64_t{tid} << 32) | ((w + 1) & 0xFFFFFFFFULL), std::memory_order_relaxed);
+        return;
+      }
+      conflict(expected, op);
+    } else if (lv == check_level::peek) {
+      const std::uint64_t w = st.word.load(std::memory_order_relaxed);
+      if (SYNCMAP_UNLIKELY(w != 0)) conflict(w, op);
+    }
+  }
+  ~write_scope() {
+    // release: the container writes of this call happen before any later
+    // call that enters (acquire) after reading this 0.
+    if (marked_) st_.word.store(0, std::memory_order_release);
+  }
+  write_scope(const write_scope&) = delete;
+  write_scope& operator=(const write_scope&) = delete;
+
+  // The state iterators made by this call check against (null: unchecked).
+  const misuse_state* tracking() const noexcept { return lv_ == check_level::full ? &st_ : nullptr; }
+
+  void leave(const char* op) {
+    if (lv_ == check_level::peek) {
+      // Go's exit check: someone entered while this unregistered write ran.
+      const std::uint64_t w = st_.word.load(std::memory_order_relaxed);
+      if (SYNCMAP_UNLIKELY(w != 0)) conflict(w, op);
+    }
+  }
+
+ private:
+  SYNCMAP_NOINLINE void conflict(std::uint64_t word, const char* op) {
+    if (word & misuse_state::kWriting) {
+      raise(st_, misuse_kind::concurrent_writes, op, misuse_state::writer_of(word), true);
+    } else {
+      raise(st_, misuse_kind::read_and_write, op, st_.last_reader.load(std::memory_order_relaxed), false);
+    }
+  }
+
+  misuse_state& st_;
+  check_level lv_;
+  bool marked_ = false;
+};
+
+// A read call: count in on entry, out on exit.
+class read_scope {
+ public:
+  read_scope(misuse_state& st, check_level lv, const char* op) : st_(st), lv_(lv) {
+    if (lv == check_level::full) {
+      std::uint64_t w = st.word.load(std::memory_order_relaxed);
+      for (;;) {
+        if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) {
+          conflict(w, op);
+          return;  // the handler returned: go on unregistered
+        }
+        // acquire: this read happens after the writes that left the word.
+        if (SYNCMAP_LIKELY(st.word.compare_exchange_weak(w, w + 1, std::memory_order_acquire,
+                                                         std::memory_order_relaxed))) {
+          break;
+        }
+      }
+      registered_ = true;
+      st.last_reader.store(current_thread_id(), std::memory_order_relaxed);
+    } else if (lv == check_level::peek) {
+      const std::uint64_t w = st.word.load(std::memory_order_relaxed);
+      if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) conflict(w, op);
+    }
+  }
+  ~read_scope() {
+    // release: this call's reads happen before a writer that enters after
+    // reading the count this leaves (the fetch_sub heads a release sequence).
+    if (registered_) st_.word.fetch_sub(1, std::memory_order_release);
+  }
+  read_scope(const read_scope&) = delete;
+  read_scope& operator=(const read_scope&) = delete;
+
+  const misuse_state* tracking() const noexcept { return lv_ == check_level::full ? &st_ : nullptr; }
+
+  void leave(const char* op) {
+    if (lv_ == check_level::peek) {
+      const std::uint64_t w = st_.word.load(std::memory_order_relaxed);
+      if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) conflict(w, op);
+    }
+  }
+
+ private:
+  SYNCMAP_NOINLINE void conflict(std::uint64_t word, const char* op) {
+    raise(st_, misuse_kind::read_and_write, op, misuse_state::writer_of(word), true);
+  }
+
+  misuse_state& st_;
+  check_level lv_;
+  bool registered_ = false;
+};
+
+// The check an iterator runs before each use (Go's mapiternext check, plus
+// the generation): reports a write in progress on another thread, or a
+// write another thread completed since the iterator was made or last moved
+// by its own thread. `snapshot` is the iterator's copy of st.writes; own
+// writes (erase(it) while iterating) advance it.
+SYNCMAP_NOINLINE inline void iteration_conflict(const misuse_state& st, std::uint64_t other, const char* op) {
+  raise(st, misuse_kind::iteration_and_write, op, other, true);
+}
+
+inline void check_iteration(const misuse_state& st, std::uint64_t& snapshot, const char* op) {
+  const std::uint64_t w = st.word.load(std::memory_order_relaxed);
+  const std::uint64_t g = st.writes.load(std::memory_order_relaxed);
+  if (SYNCMAP_LIKELY((w & misuse_state::kWriting) == 0 && g == snapshot)) return;
+  const std::uint32_t me = current_thread_id() & 0x7FFFFFFFU;
+  if ((w & misuse_state::kWriting) != 0 && misuse_state::writer_of(w) != me) {
+    iteration_conflict(st, misuse_state::writer_of(w), op);
+    return;
+  }
+  if (g != snapshot) {
+    const auto writer = static_cast<std::uint32_t>(g >> 32);
+    if (writer != current_thread_id()) {
+      iteration_conflict(st, writer, op);
+      return;
+    }
+    snapshot = g;
+  }
+}
+
+}  // namespace detail
+}  // namespace syncmap
+
+#endif  // SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
