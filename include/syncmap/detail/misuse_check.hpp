@@ -164,9 +164,7 @@ class write_scope {
                                                          std::memory_order_acquire,
                                                          std::memory_order_relaxed))) {
         marked_ = true;
-        // Only the W holder stores `writes`: a plain read-modify-store is enough.
-        const std::uint64_t w = st.writes.load(std::memory_order_relaxed);
-        st.writes.store((std::uint64_t{tid} << 32) | ((w + 1) & 0xFFFFFFFFULL), std::memory_order_relaxed);
+        tid_ = tid;
         return;
       }
       conflict(expected, op);
@@ -178,7 +176,14 @@ class write_scope {
   ~write_scope() {
     // release: the container writes of this call happen before any later
     // call that enters (acquire) after reading this 0.
-    if (marked_) st_.word.store(0, std::memory_order_release);
+    if (marked_) {
+      // The generation moves at exit, not entry: an iterator argument of
+      // this call (erase(it)) is checked against the writes before it.
+      // Only the W holder stores `writes`: a load and a store are enough.
+      const std::uint64_t g = st_.writes.load(std::memory_order_relaxed);
+      st_.writes.store((std::uint64_t{tid_} << 32) | ((g + 1) & 0xFFFFFFFFULL), std::memory_order_relaxed);
+      st_.word.store(0, std::memory_order_release);
+    }
   }
   write_scope(const write_scope&) = delete;
   write_scope& operator=(const write_scope&) = delete;
@@ -206,6 +211,7 @@ class write_scope {
   misuse_state& st_;
   check_level lv_;
   bool marked_ = false;
+  std::uint32_t tid_ = 0;
 };
 
 // A read call: count in on entry, out on exit.
