@@ -432,12 +432,17 @@ TEST_F(CheckedMap, RuntimeModeOffSkipsEveryCheck) {
 
 TEST_F(CheckedMap, RuntimeModeOverridesTheCompiledMode) {
   syncmap::set_checked_map_mode(check_mode::on);
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(syncmap::detail::level_for_call<check_mode::sampled>(), syncmap::detail::check_level::full);
-  }
+  int full = 0;
+  // Fresh threads: a sampled map's thread reads the settings when its countdown runs out.
+  std::thread([&] {
+    for (int i = 0; i < 10; ++i) {
+      if (syncmap::detail::level_for_call<check_mode::sampled>() == syncmap::detail::check_level::full) ++full;
+    }
+  }).join();
+  EXPECT_EQ(full, 10);
+  full = 0;
   syncmap::set_checked_map_mode(check_mode::sampled);
   syncmap::set_checked_map_sampling_period(1000);
-  int full = 0;
   std::thread([&] {
     for (int i = 0; i < 1000; ++i) {
       if (syncmap::detail::level_for_call<check_mode::on>() == syncmap::detail::check_level::full) ++full;

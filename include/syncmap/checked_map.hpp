@@ -90,9 +90,11 @@
 
 namespace syncmap {
 
-// Switches every checked_map not compiled `off` to `mode`, from each
-// thread's next call on (a relaxed setting: calls in progress finish in
-// their mode). Thread-safe.
+// Switches every checked_map not compiled `off` to `mode`. Maps compiled
+// `on` see it at each thread's next call; maps compiled `sampled` when the
+// thread's sampling countdown next runs out (within one sampling period of
+// calls). Calls in progress finish in their mode. Thread-safe (a relaxed
+// setting, not a synchronization).
 inline void set_checked_map_mode(check_mode mode) noexcept {
   detail::g_mode_override.store(1U + static_cast<unsigned>(mode), std::memory_order_relaxed);
 }
@@ -101,7 +103,7 @@ inline void set_checked_map_mode(check_mode mode) noexcept {
 inline void reset_checked_map_mode() noexcept { detail::g_mode_override.store(0, std::memory_order_relaxed); }
 
 // In sampled mode, each thread fully checks one call in `period` (>= 1;
-// 0 is taken as 1). Takes effect at each thread's next sampled call.
+// 0 is taken as 1). Takes effect when each thread's countdown next runs out.
 inline void set_checked_map_sampling_period(std::uint32_t period) noexcept {
   detail::g_sampling_period.store(period == 0 ? 1 : period, std::memory_order_relaxed);
 }

@@ -49,10 +49,11 @@
 // is racing, and detection is best effort).
 //
 // Sampled mode: one call in N per thread (a thread_local countdown) takes the
-// full protocol; the others only peek at the word with a relaxed load on
-// entry and on exit (a reader reports W, a writer reports any non-zero
-// word), and register nothing. A peek costs a load from a cache line the
-// call reads anyway; it catches an unsampled call overlapping a sampled one.
+// full protocol; the others only peek at the word with a relaxed load (a
+// reader on entry reports W; a writer on entry and on exit reports any
+// non-zero word), and register nothing. A peek costs a load from a cache
+// line next to the container's; it catches an unsampled call overlapping a
+// sampled one.
 
 #ifndef SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
 #define SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
@@ -80,8 +81,16 @@ namespace detail {
 inline std::atomic<unsigned> g_mode_override{0};
 // Sampled mode checks one call in this many per thread. Relaxed, as above.
 inline std::atomic<std::uint32_t> g_sampling_period{64};
-// Calls this thread makes before its next fully checked one (sampled mode).
-inline thread_local std::uint32_t t_sample_countdown = 0;
+// A thread's sampling state, for maps compiled `sampled`: the calls left
+// before the next fully checked one, and whether the calls in between peek
+// (mode sampled) or do nothing (runtime mode off). The runtime settings are
+// read only when the countdown runs out, so the fast path is one
+// thread-local decrement; a setting reaches a thread within one period.
+struct sample_state {
+  std::uint32_t countdown = 0;
+  bool peek = true;
+};
+inline thread_local sample_state t_sample;
 // This thread's id (see misuse_report::thread); 0 until first asked.
 inline thread_local std::uint32_t t_thread_id = 0;
 
@@ -95,22 +104,48 @@ inline std::uint32_t current_thread_id() noexcept {
 // How one call is checked.
 enum class check_level : unsigned char { none, peek, full };
 
+// The effective mode now: the runtime override, else the compiled one.
+inline check_mode effective_mode(check_mode compiled) noexcept {
+  const unsigned ov = g_mode_override.load(std::memory_order_relaxed);
+  return ov == 0 ? compiled : static_cast<check_mode>(ov - 1);
+}
+
+// A sampled map's thread ran out of its countdown: start the next period.
+SYNCMAP_NOINLINE inline check_level next_sample_period() noexcept {
+  sample_state& s = t_sample;
+  switch (effective_mode(check_mode::sampled)) {
+    case check_mode::on:
+      s.countdown = 1;  // every call comes back here
+      return check_level::full;
+    case check_mode::off:
+      s.countdown = g_sampling_period.load(std::memory_order_relaxed);
+      s.peek = false;
+      return check_level::none;
+    case check_mode::sampled:
+      break;
+  }
+  s.countdown = g_sampling_period.load(std::memory_order_relaxed);
+  s.peek = true;
+  return check_level::full;
+}
+
 template <check_mode Mode>
 inline check_level level_for_call() noexcept {
   if constexpr (Mode == check_mode::off) {
     return check_level::none;
-  } else {
-    const unsigned ov = g_mode_override.load(std::memory_order_relaxed);
-    const check_mode m = ov == 0 ? Mode : static_cast<check_mode>(ov - 1);
-    if (m == check_mode::on) return check_level::full;
+  } else if constexpr (Mode == check_mode::on) {
+    // A compiled-on map follows the runtime override on every call.
+    const check_mode m = effective_mode(Mode);
+    if (SYNCMAP_LIKELY(m == check_mode::on)) return check_level::full;
     if (m == check_mode::off) return check_level::none;
-    std::uint32_t& countdown = t_sample_countdown;
-    if (SYNCMAP_LIKELY(countdown > 1)) {
-      --countdown;
-      return check_level::peek;
+    return level_for_call<check_mode::sampled>();
+  } else {
+    sample_state& s = t_sample;
+    if (SYNCMAP_LIKELY(s.countdown > 1)) {
+      --s.countdown;
+      return s.peek ? check_level::peek : check_level::none;
     }
-    countdown = g_sampling_period.load(std::memory_order_relaxed);
-    return check_level::full;
+    return next_sample_period();
   }
 }
 
@@ -248,12 +283,9 @@ class read_scope {
 
   const misuse_state* tracking() const noexcept { return lv_ == check_level::full ? &st_ : nullptr; }
 
-  void leave(const char* op) {
-    if (lv_ == check_level::peek) {
-      const std::uint64_t w = st_.word.load(std::memory_order_relaxed);
-      if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) conflict(w, op);
-    }
-  }
+  // Reads have no exit check (as in Go): a write that starts during an
+  // unsampled read is caught by the write's own exit peek or not at all.
+  void leave(const char*) noexcept {}
 
  private:
   SYNCMAP_NOINLINE void conflict(std::uint64_t word, const char* op) {
