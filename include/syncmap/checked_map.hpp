@@ -219,7 +219,7 @@ class checked_iterator {
 
   // The use check every operator runs first (no-op for an unchecked iterator).
   void check(const char* op) const {
-    if (st_ != nullptr) check_iteration(*st_, snapshot_, op);
+    if (SYNCMAP_UNLIKELY(st_ != nullptr)) check_iteration(*st_, snapshot_, op);
   }
 
  private:

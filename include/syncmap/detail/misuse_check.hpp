@@ -184,6 +184,19 @@ SYNCMAP_NOINLINE inline void raise(const misuse_state& st, misuse_kind kind, con
   report_misuse(r);
 }
 
+// The reports of the scopes below: free functions, so that a scope's
+// address never escapes and its fields stay in registers.
+SYNCMAP_NOINLINE inline void write_conflict(const misuse_state& st, std::uint64_t word, const char* op) {
+  if (word & misuse_state::kWriting) {
+    raise(st, misuse_kind::concurrent_writes, op, misuse_state::writer_of(word), true);
+  } else {
+    raise(st, misuse_kind::read_and_write, op, st.last_reader.load(std::memory_order_relaxed), false);
+  }
+}
+SYNCMAP_NOINLINE inline void read_conflict(const misuse_state& st, std::uint64_t word, const char* op) {
+  raise(st, misuse_kind::read_and_write, op, misuse_state::writer_of(word), true);
+}
+
 // A write call: mark on entry, unmark on exit (destructor, also when the
 // container throws). leave() does the exit checks that may report; it is
 // called on the normal path only, never from the destructor, so that a
@@ -202,10 +215,10 @@ class write_scope {
         tid_ = tid;
         return;
       }
-      conflict(expected, op);
+      write_conflict(st, expected, op);
     } else if (lv == check_level::peek) {
       const std::uint64_t w = st.word.load(std::memory_order_relaxed);
-      if (SYNCMAP_UNLIKELY(w != 0)) conflict(w, op);
+      if (SYNCMAP_UNLIKELY(w != 0)) write_conflict(st, w, op);
     }
   }
   ~write_scope() {
@@ -230,19 +243,11 @@ class write_scope {
     if (lv_ == check_level::peek) {
       // Go's exit check: someone entered while this unregistered write ran.
       const std::uint64_t w = st_.word.load(std::memory_order_relaxed);
-      if (SYNCMAP_UNLIKELY(w != 0)) conflict(w, op);
+      if (SYNCMAP_UNLIKELY(w != 0)) write_conflict(st_, w, op);
     }
   }
 
  private:
-  SYNCMAP_NOINLINE void conflict(std::uint64_t word, const char* op) {
-    if (word & misuse_state::kWriting) {
-      raise(st_, misuse_kind::concurrent_writes, op, misuse_state::writer_of(word), true);
-    } else {
-      raise(st_, misuse_kind::read_and_write, op, st_.last_reader.load(std::memory_order_relaxed), false);
-    }
-  }
-
   misuse_state& st_;
   check_level lv_;
   bool marked_ = false;
@@ -257,7 +262,7 @@ class read_scope {
       std::uint64_t w = st.word.load(std::memory_order_relaxed);
       for (;;) {
         if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) {
-          conflict(w, op);
+          read_conflict(st, w, op);
           return;  // the handler returned: go on unregistered
         }
         // acquire: this read happens after the writes that left the word.
@@ -270,7 +275,7 @@ class read_scope {
       st.last_reader.store(current_thread_id(), std::memory_order_relaxed);
     } else if (lv == check_level::peek) {
       const std::uint64_t w = st.word.load(std::memory_order_relaxed);
-      if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) conflict(w, op);
+      if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) read_conflict(st, w, op);
     }
   }
   ~read_scope() {
@@ -288,10 +293,6 @@ class read_scope {
   void leave(const char*) noexcept {}
 
  private:
-  SYNCMAP_NOINLINE void conflict(std::uint64_t word, const char* op) {
-    raise(st_, misuse_kind::read_and_write, op, misuse_state::writer_of(word), true);
-  }
-
   misuse_state& st_;
   check_level lv_;
   bool registered_ = false;

@@ -20,9 +20,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
-#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -83,6 +84,7 @@ class checked_map_unlocked final : public workload {
   void setup(const config& cfg) override {
     threads_ = cfg.threads;
     keys_ = cfg.keys;
+    progress_ = cfg.progress;
     map_ = std::make_unique<unlocked_map>(syncmap::map_name("checked_map_unlocked"));
     reset_reports();
     previous_ = syncmap::set_misuse_handler(&count_and_throw);
@@ -123,6 +125,10 @@ class checked_map_unlocked final : public workload {
     if (threads_ < 2) return;  // nothing can overlap
     const std::uint64_t reports = g_reports.load();
     const double first = static_cast<double>(g_first_report_ns.load()) / 1e9;
+    if (progress_) {
+      std::fprintf(stderr, "  [checked_map_unlocked] %llu misuse reports, the first %.3f s after the start\n",
+                   static_cast<unsigned long long>(reports), first);
+    }
     if (reports == 0) {
       failures.invariant(
           "invariant: workload checked_map_unlocked: unlocked concurrent use of a checked_map was never "
@@ -135,6 +141,7 @@ class checked_map_unlocked final : public workload {
 
  private:
   unsigned threads_ = 0;
+  bool progress_ = true;
   std::uint64_t keys_ = 64;
   std::unique_ptr<unlocked_map> map_;
   syncmap::misuse_handler previous_ = nullptr;
