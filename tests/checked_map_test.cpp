@@ -21,6 +21,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <shared_mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -436,7 +438,8 @@ TEST_F(CheckedMap, RuntimeModeOverridesTheCompiledMode) {
   // Fresh threads: a sampled map's thread reads the settings when its countdown runs out.
   std::thread([&] {
     for (int i = 0; i < 10; ++i) {
-      if (syncmap::detail::level_for_call<check_mode::sampled>() == syncmap::detail::check_level::full) ++full;
+      if (syncmap::detail::level_for_call<check_mode::sampled>() == syncmap::detail::check_level::full)
+        ++full;
     }
   }).join();
   EXPECT_EQ(full, 10);
@@ -573,6 +576,93 @@ TEST_F(CheckedMap, StdUnorderedMapCodeCompilesUnchangedAgainstCheckedMap) {
   EXPECT_EQ(word_lengths(sampled, words), expected);
   EXPECT_EQ(word_lengths(off, words), expected);
   EXPECT_EQ(word_lengths(ordered, words), expected);
+}
+
+// The "before" registry of a std::shared_mutex migration: a map type swap is
+// the only change, and readers under a shared lock run concurrently.
+template <class Map>
+class locked_registry {
+ public:
+  std::optional<int> get(const std::string& k) const {
+    const std::shared_lock<std::shared_mutex> lock(mu_);
+    const auto it = m_.find(k);
+    if (it == m_.end()) return std::nullopt;
+    return it->second;
+  }
+  bool has(const std::string& k) const {
+    const std::shared_lock<std::shared_mutex> lock(mu_);
+    return m_.count(k) != 0;
+  }
+  std::pair<int, bool> get_or_put(const std::string& k, int v) {
+    const std::unique_lock<std::shared_mutex> lock(mu_);
+    const auto [it, inserted] = m_.try_emplace(k, v);
+    return {it->second, !inserted};
+  }
+  std::optional<int> take(const std::string& k) {
+    const std::unique_lock<std::shared_mutex> lock(mu_);
+    auto node = m_.extract(k);
+    if (node.empty()) return std::nullopt;
+    return node.mapped();
+  }
+  void add(const std::string& k, int delta) {
+    const std::unique_lock<std::shared_mutex> lock(mu_);
+    m_[k] += delta;
+  }
+  int sum() const {
+    const std::shared_lock<std::shared_mutex> lock(mu_);
+    int total = 0;
+    for (const auto& kv : m_) total += kv.second;
+    return total;
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  Map m_;
+};
+
+template <class Map>
+int exercise_registry() {
+  locked_registry<Map> r;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t) {
+    ts.emplace_back([&r, t] {
+      for (int i = 0; i < 2000; ++i) {
+        const std::string k = "k" + std::to_string((i + t) % 16);
+        switch (i % 5) {
+          case 0:
+            r.add(k, 1);
+            break;
+          case 1:
+            static_cast<void>(r.get(k));
+            break;
+          case 2:
+            static_cast<void>(r.has(k));
+            break;
+          case 3:
+            static_cast<void>(r.get_or_put(k, 1));
+            break;
+          default:
+            static_cast<void>(r.sum());
+            break;
+        }
+      }
+    });
+  }
+  for (auto& th : ts) th.join();
+  const int total = r.sum();
+  int taken = 0;
+  for (int i = 0; i < 16; ++i) taken += r.take("k" + std::to_string(i)).value_or(0);
+  EXPECT_EQ(taken, total);
+  EXPECT_EQ(r.sum(), 0);
+  return total;
+}
+
+TEST_F(CheckedMap, SharedMutexRegistryMigratesByTypeSwapAndNeverReports) {
+  syncmap::set_misuse_handler(&counting_handler);
+  g_counted = 0;
+  EXPECT_GT((exercise_registry<std::unordered_map<std::string, int>>()), 0);
+  EXPECT_GT((exercise_registry<checked_map<std::unordered_map<std::string, int>>>()), 0);
+  EXPECT_EQ(g_counted.load(), 0);
 }
 
 }  // namespace
