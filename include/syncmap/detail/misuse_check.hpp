@@ -197,6 +197,53 @@ SYNCMAP_NOINLINE inline void read_conflict(const misuse_state& st, std::uint64_t
   raise(st, misuse_kind::read_and_write, op, misuse_state::writer_of(word), true);
 }
 
+// The full-check paths, out of line: the code a call inlines stays a few
+// instructions (a bigger caller makes the compiler stop inlining the
+// container's own code, which costs more than a call here).
+
+// Marks `st` as written by this thread; returns its id (0: not marked,
+// after reporting the conflict).
+SYNCMAP_NOINLINE inline std::uint32_t enter_write(misuse_state& st, const char* op) {
+  std::uint64_t expected = 0;
+  const std::uint32_t tid = current_thread_id();
+  // acquire: this write happens after the calls that left the word 0.
+  if (SYNCMAP_LIKELY(st.word.compare_exchange_strong(expected, misuse_state::writing_word(tid),
+                                                     std::memory_order_acquire, std::memory_order_relaxed))) {
+    return tid;
+  }
+  write_conflict(st, expected, op);
+  return 0;  // the handler returned: go on unmarked
+}
+
+SYNCMAP_NOINLINE inline void leave_write(misuse_state& st, std::uint32_t tid) noexcept {
+  // The generation moves at exit, not entry: an iterator argument of this
+  // call (erase(it)) is checked against the writes before it. Only the W
+  // holder stores `writes`: a load and a store are enough.
+  const std::uint64_t g = st.writes.load(std::memory_order_relaxed);
+  st.writes.store((std::uint64_t{tid} << 32) | ((g + 1) & 0xFFFFFFFFULL), std::memory_order_relaxed);
+  // release: the container writes of this call happen before any later
+  // call that enters (acquire) after reading this 0.
+  st.word.store(0, std::memory_order_release);
+}
+
+// Counts a reader in; false if it reported a write in progress instead.
+SYNCMAP_NOINLINE inline bool enter_read(misuse_state& st, const char* op) {
+  std::uint64_t w = st.word.load(std::memory_order_relaxed);
+  for (;;) {
+    if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) {
+      read_conflict(st, w, op);
+      return false;  // the handler returned: go on unregistered
+    }
+    // acquire: this read happens after the writes that left the word.
+    if (SYNCMAP_LIKELY(
+            st.word.compare_exchange_weak(w, w + 1, std::memory_order_acquire, std::memory_order_relaxed))) {
+      break;
+    }
+  }
+  st.last_reader.store(current_thread_id(), std::memory_order_relaxed);
+  return true;
+}
+
 // A write call: mark on entry, unmark on exit (destructor, also when the
 // container throws). leave() does the exit checks that may report; it is
 // called on the normal path only, never from the destructor, so that a
@@ -205,33 +252,14 @@ class write_scope {
  public:
   write_scope(misuse_state& st, check_level lv, const char* op) : st_(st), lv_(lv) {
     if (lv == check_level::full) {
-      std::uint64_t expected = 0;
-      const std::uint32_t tid = current_thread_id();
-      // acquire: this write happens after the calls that left the word 0.
-      if (SYNCMAP_LIKELY(st.word.compare_exchange_strong(expected, misuse_state::writing_word(tid),
-                                                         std::memory_order_acquire,
-                                                         std::memory_order_relaxed))) {
-        marked_ = true;
-        tid_ = tid;
-        return;
-      }
-      write_conflict(st, expected, op);
+      tid_ = enter_write(st, op);
     } else if (lv == check_level::peek) {
       const std::uint64_t w = st.word.load(std::memory_order_relaxed);
       if (SYNCMAP_UNLIKELY(w != 0)) write_conflict(st, w, op);
     }
   }
   ~write_scope() {
-    // release: the container writes of this call happen before any later
-    // call that enters (acquire) after reading this 0.
-    if (marked_) {
-      // The generation moves at exit, not entry: an iterator argument of
-      // this call (erase(it)) is checked against the writes before it.
-      // Only the W holder stores `writes`: a load and a store are enough.
-      const std::uint64_t g = st_.writes.load(std::memory_order_relaxed);
-      st_.writes.store((std::uint64_t{tid_} << 32) | ((g + 1) & 0xFFFFFFFFULL), std::memory_order_relaxed);
-      st_.word.store(0, std::memory_order_release);
-    }
+    if (tid_ != 0) leave_write(st_, tid_);
   }
   write_scope(const write_scope&) = delete;
   write_scope& operator=(const write_scope&) = delete;
@@ -250,8 +278,7 @@ class write_scope {
  private:
   misuse_state& st_;
   check_level lv_;
-  bool marked_ = false;
-  std::uint32_t tid_ = 0;
+  std::uint32_t tid_ = 0;  // non-zero: this call holds W
 };
 
 // A read call: count in on entry, out on exit.
@@ -259,20 +286,7 @@ class read_scope {
  public:
   read_scope(misuse_state& st, check_level lv, const char* op) : st_(st), lv_(lv) {
     if (lv == check_level::full) {
-      std::uint64_t w = st.word.load(std::memory_order_relaxed);
-      for (;;) {
-        if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) {
-          read_conflict(st, w, op);
-          return;  // the handler returned: go on unregistered
-        }
-        // acquire: this read happens after the writes that left the word.
-        if (SYNCMAP_LIKELY(st.word.compare_exchange_weak(w, w + 1, std::memory_order_acquire,
-                                                         std::memory_order_relaxed))) {
-          break;
-        }
-      }
-      registered_ = true;
-      st.last_reader.store(current_thread_id(), std::memory_order_relaxed);
+      registered_ = enter_read(st, op);
     } else if (lv == check_level::peek) {
       const std::uint64_t w = st.word.load(std::memory_order_relaxed);
       if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) read_conflict(st, w, op);
