@@ -328,8 +328,8 @@ class checked_map : public detail::optional_member_types<Map> {
     state_.owner = this;
     state_.name.store(other.name(), std::memory_order_relaxed);
   }
-  // Move: a write of `other`.
-  checked_map(checked_map&& other)
+  // Move: a write of `other`. Not noexcept: a misuse report may throw.
+  checked_map(checked_map&& other)  // NOLINT(performance-noexcept-move-constructor)
       : map_(other.write_call("move", [&](auto) { return Map(std::move(other.map_)); })) {
     state_.owner = this;
     state_.name.store(other.name(), std::memory_order_relaxed);
@@ -341,7 +341,7 @@ class checked_map : public detail::optional_member_types<Map> {
     }
     return *this;
   }
-  checked_map& operator=(checked_map&& other) {
+  checked_map& operator=(checked_map&& other) {  // NOLINT(performance-noexcept-move-constructor)
     if (this != &other) {
       write_call("assignment",
                  [&](auto) { other.write_call("move", [&](auto) { map_ = std::move(other.map_); }); });
@@ -666,7 +666,7 @@ class checked_map : public detail::optional_member_types<Map> {
       auto second = wrap(std::forward<R>(r).second, t);
       return std::make_pair(std::move(first), std::move(second));
     } else {
-      return D(std::forward<R>(r));
+      return static_cast<D>(std::forward<R>(r));
     }
   }
   template <class Op, class... Args>

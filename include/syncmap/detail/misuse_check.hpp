@@ -187,7 +187,7 @@ SYNCMAP_NOINLINE inline void raise(const misuse_state& st, misuse_kind kind, con
 // The reports of the scopes below: free functions, so that a scope's
 // address never escapes and its fields stay in registers.
 SYNCMAP_NOINLINE inline void write_conflict(const misuse_state& st, std::uint64_t word, const char* op) {
-  if (word & misuse_state::kWriting) {
+  if ((word & misuse_state::kWriting) != 0) {
     raise(st, misuse_kind::concurrent_writes, op, misuse_state::writer_of(word), true);
   } else {
     raise(st, misuse_kind::read_and_write, op, st.last_reader.load(std::memory_order_relaxed), false);

@@ -50,8 +50,9 @@ std::int64_t now_ns() {
 }
 
 void count_and_throw(const syncmap::misuse_report& r) {
-  if (g_reports.fetch_add(1) == 0)
+  if (g_reports.fetch_add(1) == 0) {
     g_first_report_ns.store(std::max<std::int64_t>(1, now_ns() - g_start_ns.load()));
+  }
   throw syncmap::misuse_error(r);
 }
 
