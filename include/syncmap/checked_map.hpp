@@ -46,9 +46,11 @@
 //            member: the bare container, zero cost (sizeof is Map's).
 //   sampled  one call in N per thread (set_checked_map_sampling_period,
 //            default 64) runs the full check; the others peek at the map's
-//            state word (one load on entry, one on exit). For production.
-//   on       every call runs the full check (two atomic read-modify-writes
-//            per call). For tests and CI.
+//            state word (one relaxed load on entry; writes also on exit).
+//            For production.
+//   on       every call runs the full check (an atomic read-modify-write on
+//            entry, an atomic store or read-modify-write on exit). For tests
+//            and CI.
 // The compile-time mode is the second template argument, defaulting to
 // SYNCMAP_CHECKED_MAP_MODE (0 off, 1 sampled, 2 on; default: 2 without
 // NDEBUG, 1 with it). Define the macro identically in every translation
