@@ -29,9 +29,9 @@
 //     finds a conflicting call in progress reports, before it touches the
 //     container. A write finding a read reports too (Go's check misses that
 //     order).
-//   - Iterators are checked on every use (*, ->, ++, --, ==): a write in
-//     progress on another thread, or completed by another thread since the
-//     iterator was made, is reported ("concurrent map iteration and map
+//   - Iterators (in maps compiled `on`) are checked on every use (*, ->,
+//     ++, --, ==): a write in progress on another thread, or completed by
+//     another thread since the iterator was made, is reported ("concurrent map iteration and map
 //     write"). Writes by the iterator's own thread are fine (erase(it) in a
 //     loop). Deliberately strict: an iterator kept across another thread's
 //     write is reported even if a mutex ordered them (for unordered
@@ -162,7 +162,10 @@ struct optional_member_types : mapped_type_of<M>, hasher_of<M>, key_compare_of<M
 
 // The iterator of a checked_map: Map's iterator plus, if the call that made
 // it was fully checked, the map's state and the write generation it saw.
-template <class It>
+// Tracked = false (maps compiled `sampled`): no checks at all, so that the
+// iterator compiles to Map's (checks on every iterator operation cost more
+// than sampling saves on the calls).
+template <class It, bool Tracked = true>
 class checked_iterator {
  public:
   using iterator_category = typename std::iterator_traits<It>::iterator_category;
@@ -172,14 +175,20 @@ class checked_iterator {
   using reference = typename std::iterator_traits<It>::reference;
 
   checked_iterator() = default;
-  checked_iterator(It it, const misuse_state* st) : it_(it), st_(st) {
-    if (st != nullptr) snapshot_ = st->writes.load(std::memory_order_relaxed);
+  checked_iterator(It it, const misuse_state* st) : it_(it) {
+    if constexpr (Tracked) {
+      st_ = st;
+      if (st != nullptr) snapshot_ = st->writes.load(std::memory_order_relaxed);
+    } else {
+      static_cast<void>(st);
+    }
   }
   // iterator -> const_iterator.
-  template <class Other,
-            std::enable_if_t<!std::is_same<Other, It>::value && std::is_convertible<Other, It>::value,
-                             int> = 0>
-  checked_iterator(const checked_iterator<Other>& o)  // NOLINT(google-explicit-constructor): as Map's
+  template <
+      class Other,
+      std::enable_if_t<!std::is_same<Other, It>::value && std::is_convertible<Other, It>::value, int> = 0>
+  checked_iterator(
+      const checked_iterator<Other, Tracked>& o)  // NOLINT(google-explicit-constructor): as Map's
       : it_(o.it_), st_(o.st_), snapshot_(o.snapshot_) {}
 
   reference operator*() const {
@@ -221,11 +230,15 @@ class checked_iterator {
 
   // The use check every operator runs first (no-op for an unchecked iterator).
   void check(const char* op) const {
-    if (SYNCMAP_UNLIKELY(st_ != nullptr)) check_iteration(*st_, snapshot_, op);
+    if constexpr (Tracked) {
+      if (SYNCMAP_UNLIKELY(st_ != nullptr)) check_iteration(*st_, snapshot_, op);
+    } else {
+      static_cast<void>(op);
+    }
   }
 
  private:
-  template <class>
+  template <class, bool>
   friend class checked_iterator;
 
   It it_{};
@@ -234,22 +247,22 @@ class checked_iterator {
   mutable std::uint64_t snapshot_ = 0;
 };
 
-template <class A, class B>
-auto operator==(const checked_iterator<A>& a, const checked_iterator<B>& b)
+template <class A, bool TA, class B, bool TB>
+auto operator==(const checked_iterator<A, TA>& a, const checked_iterator<B, TB>& b)
     -> decltype(a.unchecked_base() == b.unchecked_base()) {
   a.check("iterator comparison");
   b.check("iterator comparison");
   return a.unchecked_base() == b.unchecked_base();
 }
-template <class A, class B>
-auto operator!=(const checked_iterator<A>& a, const checked_iterator<B>& b) -> decltype(!(a == b)) {
+template <class A, bool TA, class B, bool TB>
+auto operator!=(const checked_iterator<A, TA>& a, const checked_iterator<B, TB>& b) -> decltype(!(a == b)) {
   return !(a == b);
 }
 
 template <class T>
 struct is_checked_iterator : std::false_type {};
-template <class It>
-struct is_checked_iterator<checked_iterator<It>> : std::true_type {};
+template <class It, bool Tracked>
+struct is_checked_iterator<checked_iterator<It, Tracked>> : std::true_type {};
 
 template <class T>
 struct is_pair : std::false_type {};
@@ -298,8 +311,9 @@ class checked_map : public detail::optional_member_types<Map> {
   using const_reference = typename Map::const_reference;
   using pointer = typename Map::pointer;
   using const_pointer = typename Map::const_pointer;
-  using iterator = detail::checked_iterator<typename Map::iterator>;
-  using const_iterator = detail::checked_iterator<typename Map::const_iterator>;
+  // Iterators are checked in maps compiled `on` (see checked_iterator).
+  using iterator = detail::checked_iterator<typename Map::iterator, Mode == check_mode::on>;
+  using const_iterator = detail::checked_iterator<typename Map::const_iterator, Mode == check_mode::on>;
 
   static constexpr check_mode compiled_mode = Mode;
 
