@@ -183,12 +183,12 @@ class checked_iterator {
       static_cast<void>(st);
     }
   }
-  // iterator -> const_iterator.
+  // iterator -> const_iterator (implicit, as Map's).
   template <
       class Other,
       std::enable_if_t<!std::is_same<Other, It>::value && std::is_convertible<Other, It>::value, int> = 0>
-  checked_iterator(
-      const checked_iterator<Other, Tracked>& o)  // NOLINT(google-explicit-constructor): as Map's
+  // NOLINTNEXTLINE(google-explicit-constructor)
+  checked_iterator(const checked_iterator<Other, Tracked>& o)
       : it_(o.it_), st_(o.st_), snapshot_(o.snapshot_) {}
 
   reference operator*() const {
