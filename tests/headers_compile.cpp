@@ -8,3 +8,10 @@
 
 template class syncmap::sync_map<long, long>;
 template class syncmap::sync_map<std::string, std::string, syncmap::string_hash, std::equal_to<>>;
+#include <syncmap/checked_map.hpp>
+
+#include <map>
+#include <unordered_map>
+
+template class syncmap::checked_map<std::unordered_map<long, long>, syncmap::check_mode::on>;
+template class syncmap::checked_map<std::map<long, long>, syncmap::check_mode::sampled>;

@@ -11,7 +11,7 @@ namespace syncmap_stress {
 // first one that sees it.
 std::vector<std::unique_ptr<workload>> make_workloads() {
   std::vector<std::unique_ptr<workload>> out;
-  out.reserve(10);
+  out.reserve(12);
   out.push_back(make_read_mostly());
   out.push_back(make_disjoint_writers());
   out.push_back(make_churn());
@@ -22,6 +22,9 @@ std::vector<std::unique_ptr<workload>> make_workloads() {
   out.push_back(make_value_lifetime());
   out.push_back(make_thread_churn());
   out.push_back(make_size_bounds());
+  // checked_map, not sync_map: Go's misuse check on an ordinary map.
+  out.push_back(make_checked_map_unlocked());
+  out.push_back(make_checked_map_locked());
   return out;
 }
 

@@ -22,6 +22,8 @@ std::unique_ptr<workload> make_clear_under_load();
 std::unique_ptr<workload> make_value_lifetime();
 std::unique_ptr<workload> make_thread_churn();
 std::unique_ptr<workload> make_size_bounds();
+std::unique_ptr<workload> make_checked_map_unlocked();
+std::unique_ptr<workload> make_checked_map_locked();
 
 }  // namespace syncmap_stress
 
