@@ -37,6 +37,9 @@
 //     same keys, keep the locked map (README, "When not to use it").
 
 #include <syncmap/sync_map.hpp>
+#ifdef SYNCMAP_EXAMPLE_CHECKED_MAP
+#include <syncmap/checked_map.hpp>
+#endif
 
 #include <cstdio>
 #include <map>
@@ -113,7 +116,15 @@ class locked_registry {
 
  private:
   mutable std::shared_mutex mu_;
+  // Built a second time as example_migrate_from_shared_mutex_checked with
+  // the map swapped for syncmap::checked_map (Go's concurrent-map-misuse
+  // check): the swap of this one type is the whole migration, and a correct
+  // locked use never reports.
+#ifdef SYNCMAP_EXAMPLE_CHECKED_MAP
+  syncmap::checked_map<std::unordered_map<std::string, int>> m_;
+#else
   std::unordered_map<std::string, int> m_;
+#endif
 };
 
 // ----------------------------------------------------------------- after --
