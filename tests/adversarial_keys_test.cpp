@@ -19,19 +19,11 @@
 
 #include <syncmap/sync_map.hpp>
 
+#include "support/sanitizers.hpp"
+
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using syncmap_test::kSanitized;
 
 struct constant_hash {
   template <class K>

@@ -24,6 +24,8 @@
 #include <syncmap/detail/reclaim.hpp>
 #include <syncmap/sync_map.hpp>
 
+#include "support/sanitizers.hpp"
+
 namespace {
 std::atomic<long long> g_live_bytes{0};
 
@@ -64,17 +66,7 @@ namespace {
 
 namespace reclaim = syncmap::detail::reclaim;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using syncmap_test::kSanitized;
 
 long long live_bytes() { return g_live_bytes.load(std::memory_order_relaxed); }
 

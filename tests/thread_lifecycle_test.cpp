@@ -18,6 +18,7 @@
 
 #include "support/counted.hpp"
 #include "support/history_recorder.hpp"
+#include "support/sanitizers.hpp"
 
 namespace {
 
@@ -126,17 +127,7 @@ TEST(ThreadLifecycle, MapIsUsableFromALateThreadLocalDestructor) {
   EXPECT_EQ(reclaim::stats().records_in_use, in_use_before);
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+using syncmap_test::kSanitized;
 
 // Thread-per-task: 100,000 short-lived threads over the run (10,000 under
 // sanitizers, where a thread costs far more; SYNCMAP_SHORT_LIVED_THREADS=N
