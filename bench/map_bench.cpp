@@ -12,6 +12,7 @@
 // elapsed / b.N. Use --benchmark_counters_tabular or the JSON "real_time".
 
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -61,7 +62,15 @@ void run(benchmark::State& state) {
   for (; it != end; ++it, ++i) W::op(m, i, local);
 
   if (local.unexpected != 0) state.SkipWithError("a result Go's benchmark would fail on (b.Fatalf)");
-  if (state.thread_index() == 0) shared.reset();  // all threads are past the end barrier
+  if (state.thread_index() == 0) {
+    shared.reset();  // all threads are past the end barrier
+    // Freeing a big map fills glibc's fast bins with millions of small
+    // chunks, which the next large allocation consolidates: tens of
+    // milliseconds that would land in the next run's timing (and, in a short
+    // trial run, make Google Benchmark settle on a tiny iteration count).
+    // Pay it here, untimed.
+    malloc_trim(0);
+  }
 }
 
 template <class W, class Map>

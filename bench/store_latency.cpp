@@ -32,6 +32,7 @@
 
 #include <absl/synchronization/mutex.h>
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include "adapters.hpp"
 
@@ -74,6 +75,9 @@ void measure(std::int64_t keys, int reps, scenario s) {
   std::vector<result> results;
   std::vector<std::int64_t> last;
   for (int r = 0; r < reps; ++r) {
+    // The previous map's freed chunks would otherwise be consolidated by
+    // glibc at this run's first large allocation, inside a timed store.
+    malloc_trim(0);
     last = run_once<M>(keys, s);
     std::vector<std::int64_t> sorted = last;
     std::sort(sorted.begin(), sorted.end());
