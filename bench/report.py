@@ -458,7 +458,7 @@ def make_chart(d, bench, go, workloads, threads, gnuplot):
     terms = subprocess.run([gnuplot, "-e", "set terminal"], capture_output=True, text=True)
     cairo = "pngcairo" in (terms.stdout + terms.stderr)
     image = os.path.join(d, "performance.png" if cairo else "performance.svg")
-    height = 560 * len(threads) + 140
+    height = 600 * len(threads) + 160
     colors = ["#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#7f7f7f"]
     script = [
         (f"set terminal pngcairo size 1800,{height} font 'sans,10'" if cairo
@@ -475,7 +475,7 @@ def make_chart(d, bench, go, workloads, threads, gnuplot):
         "set grid ytics",
         "set ylabel 'ns per operation (log scale, lower is better)'",
         "set xtics rotate by -40 nomirror",
-        "set bmargin 9",
+        "set bmargin 12",
         "set rmargin 10",
         "set key outside top center horizontal",
         f"set multiplot layout {len(threads)},1 title 'syncmap::sync_map vs. peers on Go''s sync.Map "
