@@ -67,40 +67,40 @@ int with_read_map(const char* map, std::int64_t iterations) {
   return with_map<W>(map, iterations);
 }
 
-#define SYNCMAP_WORKLOAD(W, DISPATCH) \
-  if (std::strcmp(workload, W::kName) == 0) return DISPATCH<W>(map, iterations)
+template <class W>
+bool is(const char* workload) {
+  return std::strcmp(workload, W::kName) == 0;
+}
 
-int dispatch(const char* workload, const char* map, std::int64_t iterations) {
-  SYNCMAP_WORKLOAD(LoadHit, with_read_map);
-  SYNCMAP_WORKLOAD(LoadMostlyHits, with_read_map);
-  SYNCMAP_WORKLOAD(LoadMostlyMisses, with_read_map);
-  SYNCMAP_WORKLOAD(LoadOrStoreBalanced, with_map);
-  SYNCMAP_WORKLOAD(LoadOrStoreUnique, with_map);
-  SYNCMAP_WORKLOAD(LoadOrStoreCollision, with_map);
-  SYNCMAP_WORKLOAD(LoadAndDeleteBalanced, with_map);
-  SYNCMAP_WORKLOAD(LoadAndDeleteUnique, with_map);
-  SYNCMAP_WORKLOAD(LoadAndDeleteCollision, with_map);
-  SYNCMAP_WORKLOAD(Range, with_map);
-  SYNCMAP_WORKLOAD(AdversarialAlloc, with_map);
-  SYNCMAP_WORKLOAD(AdversarialDelete, with_map);
-  SYNCMAP_WORKLOAD(DeleteCollision, with_map);
-  SYNCMAP_WORKLOAD(SwapCollision, with_map);
-  SYNCMAP_WORKLOAD(SwapMostlyHits, with_map);
-  SYNCMAP_WORKLOAD(SwapMostlyMisses, with_map);
-  SYNCMAP_WORKLOAD(CompareAndSwapCollision, with_map);
-  SYNCMAP_WORKLOAD(CompareAndSwapNoExistingKey, with_map);
-  SYNCMAP_WORKLOAD(CompareAndSwapValueNotEqual, with_map);
-  SYNCMAP_WORKLOAD(CompareAndSwapMostlyHits, with_map);
-  SYNCMAP_WORKLOAD(CompareAndSwapMostlyMisses, with_map);
-  SYNCMAP_WORKLOAD(CompareAndDeleteCollision, with_map);
-  SYNCMAP_WORKLOAD(CompareAndDeleteMostlyHits, with_map);
-  SYNCMAP_WORKLOAD(CompareAndDeleteMostlyMisses, with_map);
-  SYNCMAP_WORKLOAD(Clear, with_map);
+int dispatch(const char* workload, const char* map, std::int64_t n) {
+  if (is<LoadHit>(workload)) return with_read_map<LoadHit>(map, n);
+  if (is<LoadMostlyHits>(workload)) return with_read_map<LoadMostlyHits>(map, n);
+  if (is<LoadMostlyMisses>(workload)) return with_read_map<LoadMostlyMisses>(map, n);
+  if (is<LoadOrStoreBalanced>(workload)) return with_map<LoadOrStoreBalanced>(map, n);
+  if (is<LoadOrStoreUnique>(workload)) return with_map<LoadOrStoreUnique>(map, n);
+  if (is<LoadOrStoreCollision>(workload)) return with_map<LoadOrStoreCollision>(map, n);
+  if (is<LoadAndDeleteBalanced>(workload)) return with_map<LoadAndDeleteBalanced>(map, n);
+  if (is<LoadAndDeleteUnique>(workload)) return with_map<LoadAndDeleteUnique>(map, n);
+  if (is<LoadAndDeleteCollision>(workload)) return with_map<LoadAndDeleteCollision>(map, n);
+  if (is<Range>(workload)) return with_map<Range>(map, n);
+  if (is<AdversarialAlloc>(workload)) return with_map<AdversarialAlloc>(map, n);
+  if (is<AdversarialDelete>(workload)) return with_map<AdversarialDelete>(map, n);
+  if (is<DeleteCollision>(workload)) return with_map<DeleteCollision>(map, n);
+  if (is<SwapCollision>(workload)) return with_map<SwapCollision>(map, n);
+  if (is<SwapMostlyHits>(workload)) return with_map<SwapMostlyHits>(map, n);
+  if (is<SwapMostlyMisses>(workload)) return with_map<SwapMostlyMisses>(map, n);
+  if (is<CompareAndSwapCollision>(workload)) return with_map<CompareAndSwapCollision>(map, n);
+  if (is<CompareAndSwapNoExistingKey>(workload)) return with_map<CompareAndSwapNoExistingKey>(map, n);
+  if (is<CompareAndSwapValueNotEqual>(workload)) return with_map<CompareAndSwapValueNotEqual>(map, n);
+  if (is<CompareAndSwapMostlyHits>(workload)) return with_map<CompareAndSwapMostlyHits>(map, n);
+  if (is<CompareAndSwapMostlyMisses>(workload)) return with_map<CompareAndSwapMostlyMisses>(map, n);
+  if (is<CompareAndDeleteCollision>(workload)) return with_map<CompareAndDeleteCollision>(map, n);
+  if (is<CompareAndDeleteMostlyHits>(workload)) return with_map<CompareAndDeleteMostlyHits>(map, n);
+  if (is<CompareAndDeleteMostlyMisses>(workload)) return with_map<CompareAndDeleteMostlyMisses>(map, n);
+  if (is<Clear>(workload)) return with_map<Clear>(map, n);
   std::fprintf(stderr, "op_profile: unknown workload %s\n", workload);
   return 2;
 }
-
-#undef SYNCMAP_WORKLOAD
 
 }  // namespace
 
