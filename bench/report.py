@@ -215,7 +215,7 @@ def main():
     emit = out.append
 
     # ---- the table
-    emit("## Results: ns per operation (median of the repetitions; lower is better)")
+    emit("### ns per operation (median of the repetitions; lower is better)")
     emit("")
     emit("One operation is one iteration of Go's benchmark loop; with several threads, "
          "wall time divided by the operations of all threads together (Go's ns/op). "
