@@ -264,6 +264,7 @@ def main():
     if 1 in notes:
         emit(f"¹ Not in the Go toolchain of this run ({go_version or 'go'}): the Swap / "
              "CompareAndSwap / CompareAndDelete benchmarks came with Go 1.20, Clear with Go 1.23.")
+        emit("")
     if 2 in notes:
         emit("² Go before 1.20 runs LoadAndDeleteCollision without storing the key back after a "
              "successful delete, so most of its iterations delete a missing key; the C++ rows follow "
