@@ -48,6 +48,25 @@ TEST_F(Table, InsertsAfterReserveMoreNeverRehash) {
   for (int i = 0; i < 5000; ++i) ASSERT_NE(t.find(i, core::hasher_type(absl::Hash<int>())(i)), nullptr);
 }
 
+TEST_F(Table, GrowthAtLeastDoublesTheCapacityAndKeepsTheTableAtLeastAQuarterFull) {
+  // Geometric growth (amortized O(1) inserts) without sparse tables: each
+  // growth at least doubles the capacity, and after it the table is still
+  // more than a quarter full (Range walks the slots; memory pays for them).
+  table_t t = make(0);
+  std::size_t capacity = t.set.capacity();
+  for (int i = 0; i < 100000; ++i) {
+    t.reserve_more(1);
+    if (t.set.capacity() != capacity) {
+      if (capacity != 0) {
+        EXPECT_GE(t.set.capacity(), 2 * capacity) << "growth at " << i << " entries";
+      }
+      EXPECT_GT(4 * (t.set.size() + 1), t.set.capacity()) << "sparse after growth at " << i << " entries";
+      capacity = t.set.capacity();
+    }
+    t.insert_reserved(entry(i));
+  }
+}
+
 TEST_F(Table, AbslGrowsNoEarlierThanTheConservativeBound) {
   // insertable_without_growth() must never exceed what absl really accepts.
   for (int cap_log = 1; cap_log <= 14; ++cap_log) {
