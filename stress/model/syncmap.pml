@@ -119,6 +119,7 @@ byte rd_t;            /* read_: the table ...                           */
 bit  rd_am;           /* ... and the amended bit, one atomic word        */
 byte dirty;           /* map_core::dirty_ (mu_ only)                     */
 byte misses;          /* map_core::misses_ (mu_ only)                    */
+byte ddel;            /* map_core::dirty_deleted_ (mu_ only)             */
 bit  chained[NE];     /* map_core::expunged_ chain membership (mu_ only) */
 byte mu;              /* map_core::mu_: 0 free, else holder's _pid+1     */
 byte nexte = 1;       /* next fresh entry id (make_unique<entry_type>)   */
@@ -590,7 +591,8 @@ inline miss_locked() {
   PROP(no_null_dirty, P_NULL, dirty != 0);        /* dirty_->set.size() */
   misses++;                                       /* ++misses_; */
   if
-  :: misses < TSIZE(dirty) -> skip                /* if (misses_ < dirty_->set.size()) return; */
+  :: misses + (ddel < TSIZE(dirty) -> ddel : TSIZE(dirty)) < TSIZE(dirty) -> skip
+                                                  /* if (misses_ < entries - min(dirty_deleted_, entries)) return; */
   :: else -> promote_locked()
   fi
 }
@@ -641,7 +643,7 @@ inline dirty_locked() {
      :: else -> break
      od;
      skip;
-     d_step { dirty = d; d = 0; i = 0 }           /* dirty_ = d.release(); expunged_ = chain; */
+     d_step { dirty = d; d = 0; i = 0; ddel = 0 } /* dirty_ = d.release(); expunged_ = chain; dirty_deleted_ = 0; */
   fi
 }
 
@@ -819,7 +821,14 @@ inline load_and_delete(k, old) {
      lock_reload(k);
      if
      :: e == 0 && r_am ->
-        d_step { e = DIRT(k); miss_locked() }     /* e = find(dirty_, key, h); miss_locked(s); */
+        d_step {
+          e = DIRT(k);                            /* e = find(dirty_, key, h); */
+          if
+          :: e != 0 -> ddel++                     /* if (e != nullptr) ++dirty_deleted_; */
+          :: else
+          fi;
+          miss_locked()                           /* miss_locked(s); */
+        }
      :: else
      fi;
      unlock_mu()
@@ -955,7 +964,7 @@ inline clear() {
        :: else -> break
        od;
        ci = 0; x = 0;
-       misses = 0
+       misses = 0; ddel = 0                       /* dirty_deleted_ = 0; */
      };
      unlock_mu()
   fi
