@@ -17,12 +17,13 @@
 #include "support/history_recorder.hpp"
 #include "support/map_states.hpp"
 
-namespace syncmap_test {
+namespace syncmap_stress {
+namespace lincheck {
 // The checker sees a counted value as the number it carries.
 template <>
-struct value_codec<counted> {
-  static counted make(std::int64_t v) { return counted(static_cast<long>(v)); }
-  static std::int64_t get(const counted& c) { return c.value(); }
+struct value_codec<syncmap_test::counted> {
+  static syncmap_test::counted make(std::int64_t v) { return syncmap_test::counted(static_cast<long>(v)); }
+  static std::int64_t get(const syncmap_test::counted& c) { return c.value(); }
 };
 // A string value: 1000 characters of padding (a heap allocation that a
 // use-after-free would corrupt), then the number.
@@ -34,7 +35,8 @@ struct value_codec<std::string> {
     return std::stoll(s.substr(1000));
   }
 };
-}  // namespace syncmap_test
+}  // namespace lincheck
+}  // namespace syncmap_stress
 
 namespace {
 
@@ -228,7 +230,7 @@ TEST(StringValues, SurviveOverwritesAndConcurrentReads) {
   syncmap::sync_map<int, std::string> m;
   syncmap_test::basic_history_recorder<std::string> rec(2);
   for (int k = 0; k < 100; ++k) {
-    m.store(k, syncmap_test::value_codec<std::string>::make(k));
+    m.store(k, syncmap_stress::lincheck::value_codec<std::string>::make(k));
     rec.set_initial(k, k);
   }
   std::atomic<bool> stop{false};
@@ -246,7 +248,7 @@ TEST(StringValues, SurviveOverwritesAndConcurrentReads) {
   }
   stop = true;
   reader.join();
-  EXPECT_EQ(*m.load(7), syncmap_test::value_codec<std::string>::make(50 * 1000 + 7));
+  EXPECT_EQ(*m.load(7), syncmap_stress::lincheck::value_codec<std::string>::make(50 * 1000 + 7));
   rec.expect_linearizable();
 }
 

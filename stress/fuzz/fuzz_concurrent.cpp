@@ -14,7 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -24,6 +23,7 @@
 #include "checker.hpp"
 #include "history.hpp"
 #include "ops.hpp"
+#include "recorded_ops.hpp"
 
 namespace {
 
@@ -39,70 +39,39 @@ using map_type = syncmap::sync_map<std::int64_t, std::int64_t>;
 // Runs `o` on `m` as thread t, recording it (range and size are checked
 // here and not recorded).
 void run(map_type& m, const syncmap_fuzz::op& o, std::uint32_t t, std::vector<lc::operation>& log) {
-  lc::operation r;
-  r.key = o.key;
-  r.thread = t;
-  r.invoke = lc::now();
+  using ops = lc::recorded_ops<map_type>;
+  const auto push = [&log](const lc::operation& r) { log.push_back(r); };
   switch (o.k) {
-    case kind::load: {
-      r.kind = lc::op_kind::load;
-      const auto v = m.load(o.key);
-      r.ok = v.has_value();
-      r.value = v.value_or(0);
-      break;
-    }
+    case kind::load:
+      ops::load(m, t, o.key, push);
+      return;
     case kind::contains:
-      r.kind = lc::op_kind::contains;
-      r.ok = m.contains(o.key);
-      break;
+      ops::contains(m, t, o.key, push);
+      return;
     case kind::store:
-      r.kind = lc::op_kind::store;
-      r.arg = o.value;
-      m.store(o.key, o.value);
-      break;
-    case kind::load_or_store: {
-      r.kind = lc::op_kind::load_or_store;
-      r.arg = o.value;
-      const auto v = m.load_or_store(o.key, o.value);
-      r.value = v.first;
-      r.ok = v.second;
-      break;
-    }
-    case kind::load_and_delete: {
-      r.kind = lc::op_kind::load_and_delete;
-      const auto v = m.load_and_delete(o.key);
-      r.ok = v.has_value();
-      r.value = v.value_or(0);
-      break;
-    }
+      ops::store(m, t, o.key, o.value, push);
+      return;
+    case kind::load_or_store:
+      ops::load_or_store(m, t, o.key, o.value, push);
+      return;
+    case kind::load_and_delete:
+      ops::load_and_delete(m, t, o.key, push);
+      return;
     case kind::erase:
-      r.kind = lc::op_kind::erase;
-      r.ok = m.erase(o.key);
-      break;
-    case kind::swap: {
-      r.kind = lc::op_kind::swap;
-      r.arg = o.value + 1;
-      const auto v = m.swap(o.key, r.arg);
-      r.ok = v.has_value();
-      r.value = v.value_or(0);
-      break;
-    }
+      ops::erase(m, t, o.key, push);
+      return;
+    case kind::swap:
+      ops::swap(m, t, o.key, o.value + 1, push);
+      return;
     case kind::compare_and_swap:
-      r.kind = lc::op_kind::compare_and_swap;
-      r.expected = o.value;
-      r.arg = o.value + 2;
-      r.ok = m.compare_and_swap(o.key, r.expected, r.arg);
-      break;
+      ops::compare_and_swap(m, t, o.key, o.value, o.value + 2, push);
+      return;
     case kind::compare_and_delete:
-      r.kind = lc::op_kind::compare_and_delete;
-      r.expected = o.value;
-      r.ok = m.compare_and_delete(o.key, r.expected);
-      break;
+      ops::compare_and_delete(m, t, o.key, o.value, push);
+      return;
     case kind::clear:
-      r.kind = lc::op_kind::clear;
-      r.key = 0;
-      m.clear();
-      break;
+      ops::clear(m, t, push);
+      return;
     case kind::range: {
       std::set<std::int64_t> seen;
       m.range([&seen](std::int64_t k, std::int64_t v) {
@@ -117,8 +86,6 @@ void run(map_type& m, const syncmap_fuzz::op& o, std::uint32_t t, std::vector<lc
       if (m.size() > syncmap_fuzz::kKeys) fail("size() exceeds the number of keys");
       return;
   }
-  r.response = lc::now();
-  log.push_back(r);
 }
 
 }  // namespace

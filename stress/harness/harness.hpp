@@ -32,6 +32,7 @@
 #include "checker.hpp"
 #include "history.hpp"
 #include "noise.hpp"
+#include "recorded_ops.hpp"
 
 namespace syncmap_stress {
 
@@ -153,109 +154,42 @@ class worker {
   failure_sink& failures_;
 };
 
-// How a value type of the map maps to the checker's int64 values.
-template <class V>
-struct value_codec {
-  static V make(value_t v) { return V(v); }
-  static value_t get(const V& v) { return static_cast<value_t>(v); }
-};
-
 // A sync_map<key_t, V> whose every operation is recorded, with invoke and
-// response stamps, in the calling worker's log.
+// response stamps, in the calling worker's log (lincheck/recorded_ops.hpp).
 template <class V>
 class recorded_map {
  public:
   using map_type = syncmap::sync_map<key_t, V>;
-  using codec = value_codec<V>;
 
   map_type& map() noexcept { return map_; }
 
-  std::optional<value_t> load(worker& w, key_t k) {
-    lc::operation op = begin(w, lc::op_kind::load, k);
-    const auto r = map_.load(k);
-    op.ok = r.has_value();
-    if (r) op.value = codec::get(*r);
-    end(w, op);
-    return op.ok ? std::optional<value_t>(op.value) : std::nullopt;
-  }
-  bool contains(worker& w, key_t k) {
-    lc::operation op = begin(w, lc::op_kind::contains, k);
-    op.ok = map_.contains(k);
-    end(w, op);
-    return op.ok;
-  }
-  void store(worker& w, key_t k, value_t v) {
-    lc::operation op = begin(w, lc::op_kind::store, k);
-    op.arg = v;
-    map_.store(k, codec::make(v));
-    end(w, op);
-  }
+  std::optional<value_t> load(worker& w, key_t k) { return ops::load(map_, w.index(), k, log(w)); }
+  bool contains(worker& w, key_t k) { return ops::contains(map_, w.index(), k, log(w)); }
+  void store(worker& w, key_t k, value_t v) { ops::store(map_, w.index(), k, v, log(w)); }
   // Returns (actual, loaded).
   std::pair<value_t, bool> load_or_store(worker& w, key_t k, value_t v) {
-    lc::operation op = begin(w, lc::op_kind::load_or_store, k);
-    op.arg = v;
-    const auto r = map_.load_or_store(k, codec::make(v));
-    op.value = codec::get(r.first);
-    op.ok = r.second;
-    end(w, op);
-    return {op.value, op.ok};
+    return ops::load_or_store(map_, w.index(), k, v, log(w));
   }
   std::optional<value_t> load_and_delete(worker& w, key_t k) {
-    lc::operation op = begin(w, lc::op_kind::load_and_delete, k);
-    const auto r = map_.load_and_delete(k);
-    op.ok = r.has_value();
-    if (r) op.value = codec::get(*r);
-    end(w, op);
-    return op.ok ? std::optional<value_t>(op.value) : std::nullopt;
+    return ops::load_and_delete(map_, w.index(), k, log(w));
   }
-  bool erase(worker& w, key_t k) {
-    lc::operation op = begin(w, lc::op_kind::erase, k);
-    op.ok = map_.erase(k);
-    end(w, op);
-    return op.ok;
-  }
+  bool erase(worker& w, key_t k) { return ops::erase(map_, w.index(), k, log(w)); }
   std::optional<value_t> swap(worker& w, key_t k, value_t v) {
-    lc::operation op = begin(w, lc::op_kind::swap, k);
-    op.arg = v;
-    const auto r = map_.swap(k, codec::make(v));
-    op.ok = r.has_value();
-    if (r) op.value = codec::get(*r);
-    end(w, op);
-    return op.ok ? std::optional<value_t>(op.value) : std::nullopt;
+    return ops::swap(map_, w.index(), k, v, log(w));
   }
   bool compare_and_swap(worker& w, key_t k, value_t expected, value_t v) {
-    lc::operation op = begin(w, lc::op_kind::compare_and_swap, k);
-    op.expected = expected;
-    op.arg = v;
-    op.ok = map_.compare_and_swap(k, codec::make(expected), codec::make(v));
-    end(w, op);
-    return op.ok;
+    return ops::compare_and_swap(map_, w.index(), k, expected, v, log(w));
   }
   bool compare_and_delete(worker& w, key_t k, value_t expected) {
-    lc::operation op = begin(w, lc::op_kind::compare_and_delete, k);
-    op.expected = expected;
-    op.ok = map_.compare_and_delete(k, codec::make(expected));
-    end(w, op);
-    return op.ok;
+    return ops::compare_and_delete(map_, w.index(), k, expected, log(w));
   }
-  void clear(worker& w) {
-    lc::operation op = begin(w, lc::op_kind::clear, 0);
-    map_.clear();
-    end(w, op);
-  }
+  void clear(worker& w) { ops::clear(map_, w.index(), log(w)); }
 
  private:
-  static lc::operation begin(const worker& w, lc::op_kind kind, key_t k) {
-    lc::operation op;
-    op.kind = kind;
-    op.key = k;
-    op.thread = w.index();
-    op.invoke = lc::now();
-    return op;
-  }
-  static void end(worker& w, lc::operation& op) {
-    op.response = lc::now();
-    w.record(op);
+  using ops = lc::recorded_ops<map_type>;
+
+  static auto log(worker& w) {
+    return [&w](const lc::operation& op) { w.record(op); };
   }
 
   map_type map_;

@@ -7,8 +7,9 @@
 //   ... on thread t:  rec.store(t, m, k, v);  auto v = rec.load(t, m, k);
 //   rec.expect_linearizable();                  // after joining the threads
 //
-// For another value type, basic_history_recorder<V> with a value_codec<V>
-// that turns values into the checker's int64 and back.
+// For another value type, basic_history_recorder<V>, with a specialization
+// of lincheck::value_codec<V> (recorded_ops.hpp) that turns values into the
+// checker's int64 and back.
 
 #ifndef SYNCMAP_TESTS_SUPPORT_HISTORY_RECORDER_HPP_
 #define SYNCMAP_TESTS_SUPPORT_HISTORY_RECORDER_HPP_
@@ -26,91 +27,38 @@
 
 #include "checker.hpp"
 #include "history.hpp"
+#include "recorded_ops.hpp"
 
 namespace syncmap_test {
 
 namespace lc = syncmap_stress::lincheck;
 
 template <class V>
-struct value_codec {
-  static V make(std::int64_t v) { return static_cast<V>(v); }
-  static std::int64_t get(const V& v) { return static_cast<std::int64_t>(v); }
-};
-
-template <class V>
 class basic_history_recorder {
  public:
   using map_type = syncmap::sync_map<int, V>;
-  using codec = value_codec<V>;
 
   explicit basic_history_recorder(unsigned threads) : logs_(threads) {}
 
-  std::optional<std::int64_t> load(unsigned t, map_type& m, int k) {
-    lc::operation op = begin(t, lc::op_kind::load, k);
-    const auto r = m.load(k);
-    op.ok = r.has_value();
-    if (r) op.value = codec::get(*r);
-    end(t, op);
-    return op.ok ? std::optional<std::int64_t>(op.value) : std::nullopt;
-  }
-  void store(unsigned t, map_type& m, int k, std::int64_t v) {
-    lc::operation op = begin(t, lc::op_kind::store, k);
-    op.arg = v;
-    m.store(k, codec::make(v));
-    end(t, op);
-  }
+  std::optional<std::int64_t> load(unsigned t, map_type& m, int k) { return ops::load(m, t, k, log(t)); }
+  void store(unsigned t, map_type& m, int k, std::int64_t v) { ops::store(m, t, k, v, log(t)); }
   std::pair<std::int64_t, bool> load_or_store(unsigned t, map_type& m, int k, std::int64_t v) {
-    lc::operation op = begin(t, lc::op_kind::load_or_store, k);
-    op.arg = v;
-    const auto r = m.load_or_store(k, codec::make(v));
-    op.value = codec::get(r.first);
-    op.ok = r.second;
-    end(t, op);
-    return {op.value, op.ok};
+    return ops::load_or_store(m, t, k, v, log(t));
   }
   std::optional<std::int64_t> load_and_delete(unsigned t, map_type& m, int k) {
-    lc::operation op = begin(t, lc::op_kind::load_and_delete, k);
-    const auto r = m.load_and_delete(k);
-    op.ok = r.has_value();
-    if (r) op.value = codec::get(*r);
-    end(t, op);
-    return op.ok ? std::optional<std::int64_t>(op.value) : std::nullopt;
+    return ops::load_and_delete(m, t, k, log(t));
   }
-  bool erase(unsigned t, map_type& m, int k) {
-    lc::operation op = begin(t, lc::op_kind::erase, k);
-    op.ok = m.erase(k);
-    end(t, op);
-    return op.ok;
-  }
+  bool erase(unsigned t, map_type& m, int k) { return ops::erase(m, t, k, log(t)); }
   std::optional<std::int64_t> swap(unsigned t, map_type& m, int k, std::int64_t v) {
-    lc::operation op = begin(t, lc::op_kind::swap, k);
-    op.arg = v;
-    const auto r = m.swap(k, codec::make(v));
-    op.ok = r.has_value();
-    if (r) op.value = codec::get(*r);
-    end(t, op);
-    return op.ok ? std::optional<std::int64_t>(op.value) : std::nullopt;
+    return ops::swap(m, t, k, v, log(t));
   }
   bool compare_and_swap(unsigned t, map_type& m, int k, std::int64_t expected, std::int64_t v) {
-    lc::operation op = begin(t, lc::op_kind::compare_and_swap, k);
-    op.expected = expected;
-    op.arg = v;
-    op.ok = m.compare_and_swap(k, codec::make(expected), codec::make(v));
-    end(t, op);
-    return op.ok;
+    return ops::compare_and_swap(m, t, k, expected, v, log(t));
   }
   bool compare_and_delete(unsigned t, map_type& m, int k, std::int64_t expected) {
-    lc::operation op = begin(t, lc::op_kind::compare_and_delete, k);
-    op.expected = expected;
-    op.ok = m.compare_and_delete(k, codec::make(expected));
-    end(t, op);
-    return op.ok;
+    return ops::compare_and_delete(m, t, k, expected, log(t));
   }
-  void clear(unsigned t, map_type& m) {
-    lc::operation op = begin(t, lc::op_kind::clear, 0);
-    m.clear();
-    end(t, op);
-  }
+  void clear(unsigned t, map_type& m) { ops::clear(m, t, log(t)); }
 
   // The state the recorded operations started from (keys absent from it
   // started absent).
@@ -139,17 +87,11 @@ class basic_history_recorder {
   }
 
  private:
-  static lc::operation begin(unsigned t, lc::op_kind kind, int k) {
-    lc::operation op;
-    op.kind = kind;
-    op.key = k;
-    op.thread = t;
-    op.invoke = lc::now();
-    return op;
-  }
-  void end(unsigned t, lc::operation& op) {
-    op.response = lc::now();
-    logs_[t].push_back(op);
+  using ops = lc::recorded_ops<map_type>;
+
+  // Appends to thread t's log; only thread t calls it while the threads run.
+  auto log(unsigned t) {
+    return [this, t](const lc::operation& op) { logs_[t].push_back(op); };
   }
 
   // logs_[t]: thread t's operations, in its call order; only thread t

@@ -50,7 +50,7 @@ class counted_value {
 }  // namespace
 
 template <>
-struct value_codec<counted_value> {
+struct lc::value_codec<counted_value> {
   static counted_value make(value_t v) { return counted_value(v); }
   static value_t get(const counted_value& v) { return v.get(); }
 };
