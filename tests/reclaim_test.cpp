@@ -42,6 +42,9 @@ class Reclaim : public ::testing::Test {
   }
 };
 
+// Retirements of default-sized nodes that make one collection's worth.
+constexpr unsigned kNodesPerCollection = reclaim::kCollectBytes / reclaim::kDefaultNodeBytes;
+
 void retire_one(const reclaim::owner& o) {
   reclaim::section s;
   reclaim::retire(s, o, new probe, 0);
@@ -89,19 +92,98 @@ TEST_F(Reclaim, EpochCannotAdvanceTwiceWhileASectionIsOpen) {
   while (!inside.load()) std::this_thread::yield();
   const std::uint64_t start = reclaim::stats().epoch;
   const reclaim::owner o(&counting_owner::dispose_a);
-  for (unsigned i = 0; i < 4 * reclaim::kCollectThreshold; ++i) retire_one(o);  // triggers collections
+  for (unsigned i = 0; i < 4 * kNodesPerCollection; ++i) retire_one(o);  // triggers collections
   EXPECT_LE(reclaim::stats().epoch, start + 1);
   EXPECT_EQ(counting_owner::disposed[0].load(), 0) << "disposed while a section that could see it was open";
   release = true;
   reader.join();
   reclaim::quiesce();
-  EXPECT_EQ(counting_owner::disposed[0].load(), static_cast<int>(4 * reclaim::kCollectThreshold));
+  EXPECT_EQ(counting_owner::disposed[0].load(), static_cast<int>(4 * kNodesPerCollection));
 }
 
 TEST_F(Reclaim, CollectionFreesWithoutQuiesceWhenNoSectionIsOpen) {
   const reclaim::owner o(&counting_owner::dispose_a);
-  for (unsigned i = 0; i < 4 * reclaim::kCollectThreshold; ++i) retire_one(o);
+  for (unsigned i = 0; i < 4 * kNodesPerCollection; ++i) retire_one(o);
   EXPECT_GT(counting_owner::disposed[0].load(), 0);
+}
+
+// A node that stands for one whole collection's worth of bytes.
+std::size_t one_collection(const reclaim::node*, unsigned) noexcept { return reclaim::kCollectBytes; }
+
+TEST_F(Reclaim, CollectionIsTriggeredByRetiredBytesNotByNodeCount) {
+  const reclaim::owner o(&counting_owner::dispose_a, &one_collection);
+  retire_one(o);  // collects at the section's end: advances once
+  retire_one(o);  // collects again: the first node is two epochs old
+  EXPECT_EQ(counting_owner::disposed[0].load(), 1);
+  EXPECT_EQ(reclaim::stats().pending_bytes, reclaim::kCollectBytes);
+}
+
+TEST_F(Reclaim, PendingBytesCountEachNodeAsItsOwnerSizesIt) {
+  const reclaim::owner sized(&counting_owner::dispose_a, &one_collection);
+  const reclaim::owner unsized(&counting_owner::dispose_b);
+  {
+    reclaim::section outer;  // no collection until it ends
+    reclaim::retire(outer, sized, new probe, 0);
+    reclaim::retire(outer, unsized, new probe, 0);
+    EXPECT_EQ(reclaim::stats().pending_bytes, reclaim::kCollectBytes + reclaim::kDefaultNodeBytes);
+  }
+}
+
+// A reader thread that enters a section and stays in it until `leave_when`
+// returns true.
+template <class F>
+std::thread reader_holding_a_section(std::atomic<bool>& inside, F leave_when) {
+  return std::thread([&inside, leave_when] {
+    reclaim::section s;
+    inside = true;
+    while (!leave_when()) std::this_thread::yield();
+  });
+}
+
+// Retires nodes of a collection's worth each until the writer waited once.
+TEST_F(Reclaim, WriterWaitsForAReaderHoldingTheEpochOnceItsPendingBytesPassThePressureLimit) {
+  const reclaim::owner o(&counting_owner::dispose_a, &one_collection);
+  constexpr unsigned kToPressure = reclaim::kPressureBytes / reclaim::kCollectBytes + 2;
+  // The reader leaves as soon as the writer starts waiting; if the machine
+  // keeps it off the CPU for the whole wait bound, the writer gives up and
+  // the attempt is repeated.
+  bool waited_and_freed = false;
+  for (int attempt = 0; attempt < 5 && !waited_and_freed; ++attempt) {
+    const auto before = reclaim::stats();
+    std::atomic<bool> inside{false};
+    std::thread reader = reader_holding_a_section(
+        inside, [&] { return reclaim::stats().pressure_waits > before.pressure_waits; });
+    while (!inside.load()) std::this_thread::yield();
+    for (unsigned i = 0; i < kToPressure; ++i) retire_one(o);
+    reader.join();
+    const auto after = reclaim::stats();
+    EXPECT_GE(after.pressure_waits, before.pressure_waits + 1);
+    waited_and_freed =
+        after.pressure_give_ups == before.pressure_give_ups && after.pending_bytes <= reclaim::kPressureBytes;
+    reclaim::quiesce();
+  }
+  EXPECT_TRUE(waited_and_freed) << "every attempt gave up waiting for a reader that was leaving";
+}
+
+TEST_F(Reclaim, WriterGivesUpWaitingForAReaderThatNeverLeavesOncePerDoublingOfItsGarbage) {
+  const reclaim::owner o(&counting_owner::dispose_a, &one_collection);
+  constexpr unsigned kNodes = 16 * reclaim::kPressureBytes / reclaim::kCollectBytes;
+  std::atomic<bool> inside{false};
+  std::atomic<bool> done{false};
+  std::thread reader = reader_holding_a_section(inside, [&] { return done.load(); });
+  while (!inside.load()) std::this_thread::yield();
+  const auto before = reclaim::stats();
+  for (unsigned i = 0; i < kNodes; ++i) retire_one(o);  // returns: the waits are bounded
+  const auto after = reclaim::stats();
+  EXPECT_EQ(counting_owner::disposed[0].load(), 0) << "disposed while a section that could see it was open";
+  // The limit doubles at each give-up: from kPressureBytes to 16x that is
+  // four doublings, so at most five waits, not one per collection.
+  EXPECT_GE(after.pressure_give_ups - before.pressure_give_ups, 1u);
+  EXPECT_LE(after.pressure_waits - before.pressure_waits, 5u);
+  done = true;
+  reader.join();
+  reclaim::quiesce();
+  EXPECT_EQ(counting_owner::disposed[0].load(), static_cast<int>(kNodes));
 }
 
 TEST_F(Reclaim, DrainDisposesTheOwnersNodesOnly) {

@@ -94,12 +94,12 @@ TEST(ThreadLifecycle, PendingMemoryStaysBoundedUnderContinuousThreadChurn) {
     std::thread([&m] {
       for (int j = 0; j < 1000; ++j) m.store(j % 16, j);  // 1000 retired boxes each
     }).join();
-    peak_pending = std::max(peak_pending, reclaim::stats().pending_nodes);
+    peak_pending = std::max(peak_pending, reclaim::stats().pending_bytes);
   }
   // 300k boxes were retired; without reclamation between threads they would
   // all be pending. Collections at threshold and at thread exit keep a few
   // thresholds' worth.
-  EXPECT_LT(peak_pending, 8u * reclaim::kCollectThreshold);
+  EXPECT_LT(peak_pending, 8 * reclaim::kCollectBytes);
 }
 
 // A map used from a thread_local destructor that runs after syncmap's own
@@ -153,14 +153,14 @@ TEST(ThreadLifecycle, HundredThousandShortLivedThreadsNeedNoMoreRecordsNorPendin
     std::thread b(task, i + 1);
     a.join();
     b.join();
-    peak_pending = std::max(peak_pending, reclaim::stats().pending_nodes);
+    peak_pending = std::max(peak_pending, reclaim::stats().pending_bytes);
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const auto st = reclaim::stats();
   std::cout << threads << " short-lived threads in " << s << " s; records " << records_before << " -> "
-            << st.records << "; peak pending nodes " << peak_pending << "\n";
+            << st.records << "; peak pending bytes " << peak_pending << "\n";
   EXPECT_LE(st.records, records_before + 2);
-  EXPECT_LT(peak_pending, 8u * reclaim::kCollectThreshold);
+  EXPECT_LT(peak_pending, 8 * reclaim::kCollectBytes);
   EXPECT_LE(m.size(), 1000u);
 }
 

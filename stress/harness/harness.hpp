@@ -78,6 +78,10 @@ struct config {
   bool progress = true;
   bool fail_fast = false;  // stop after the first workload that fails
   unsigned passes = 1;     // cycle through the workloads this many times, each for duration / passes
+  // Bytes retired after which a thread collects (reclaim::set_collect_bytes):
+  // far below the library's 128 KiB, so that the epoch advances often and a
+  // reclamation bug has many chances to show in a short run.
+  std::uint64_t collect_bytes = 4096;
 };
 
 // Everything one workload run produced.

@@ -372,6 +372,21 @@ class map_core {
     }
   }
 
+  // The bytes a retired node stands for, for the domain's collect-by-bytes:
+  // the object itself, and a table's slot and control arrays. What a key or
+  // value owns elsewhere (a string's buffer) is not counted.
+  static std::size_t size_of(const reclaim::node* n, unsigned k) noexcept {
+    switch (k) {
+      case kBox:
+        return sizeof(box_type);
+      case kEntry:
+        return sizeof(entry_type);
+      default:
+        return sizeof(table_type) +
+               static_cast<const table_type*>(n)->set.capacity() * (sizeof(entry_type*) + 1);
+    }
+  }
+
   static std::unique_ptr<box_type> make_box(Value&& value) {
     return std::make_unique<box_type>(std::in_place, std::move(value));
   }
@@ -523,7 +538,7 @@ class map_core {
 
   // Owns every retired node of this map. Declared first so that it is
   // destroyed last, draining after the destructor body freed the live ones.
-  reclaim::owner owner_{&dispose};
+  reclaim::owner owner_{&dispose, &size_of};
 
   // The snapshot: loaded (acquire) by every operation, stored only under mu_.
   snapshot_ptr<table_type> read_;

@@ -32,24 +32,41 @@ namespace syncmap {
 namespace detail {
 namespace reclaim {
 
-// Tries to advance the epoch, then frees every node that became unreachable,
-// in any thread's lists. Called at the end of an outermost section once
-// kCollectThreshold nodes were retired, and at thread exit. Never waits for
-// another thread's progress (beyond a record's short spin lock).
+// Frees every node that became unreachable, in any thread's lists, advancing
+// the epoch first when this thread's own nodes need it. Called at the end of
+// an outermost section once kCollectBytes were retired since the last call.
+//
+// If this thread then still has more than its pressure limit pending
+// (kPressureBytes; a reader inside a section holds the epoch back), it waits
+// for that reader -- yielding, then sleeping, and retrying the advance --
+// until its pending bytes fall below kPressureBytes, for at most
+// kMaxPressureWait. The bound is what makes the wait safe: the caller is
+// outside every section and holds no map mutex, but it may hold a lock of its
+// own that the reader it waits for is about to take inside a range()
+// callback. Such a reader then delays the writer by the bound, once per
+// doubling of the writer's pending bytes, instead of deadlocking it.
 void collect(thread_record& self) noexcept;
+
+// The longest collect() waits for readers before it gives up.
+inline constexpr std::uint64_t kMaxPressureWaitMicros = 10'000;
 
 // Releases a transient record at the end of its outermost section.
 void release_transient(thread_record& self) noexcept;
 
 // The owner of retired nodes: one per map. Its dispose function frees a node
 // given the kind the map passed to retire(). Destroying an owner drains it.
+//
+// Its size function estimates a node's bytes (the object itself, not what its
+// members own elsewhere); the domain collects by retired bytes. Without one,
+// every node counts kDefaultNodeBytes.
 class alignas(8) owner {
  public:
   using dispose_fn = void (*)(node* n, unsigned kind) noexcept;
+  using size_fn = std::size_t (*)(const node* n, unsigned kind) noexcept;
   static constexpr unsigned kKindBits = 3;
   static constexpr std::uintptr_t kKindMask = (std::uintptr_t{1} << kKindBits) - 1;
 
-  explicit owner(dispose_fn fn) noexcept : dispose_(fn) {}
+  explicit owner(dispose_fn fn, size_fn size = nullptr) noexcept : dispose_(fn), size_(size) {}
   owner(const owner&) = delete;
   owner& operator=(const owner&) = delete;
   ~owner() { drain(); }
@@ -63,8 +80,13 @@ class alignas(8) owner {
 
   void dispose(node* n, unsigned kind) const noexcept { dispose_(n, kind); }
 
+  std::size_t bytes_of(const node* n, unsigned kind) const noexcept {
+    return size_ == nullptr ? kDefaultNodeBytes : size_(n, kind);
+  }
+
  private:
   dispose_fn dispose_;  // immutable
+  size_fn size_;        // immutable; may be null
 };
 
 // Enters a read section on construction and leaves it on destruction.
@@ -123,7 +145,7 @@ class section {
     // release: every load of this section happens before the store, and a
     // collector that reads it (acquire) may then free what we read.
     r->state.store(0, std::memory_order_release);
-    if (SYNCMAP_UNLIKELY(r->retired_since_collect >= kCollectThreshold)) {
+    if (SYNCMAP_UNLIKELY(r->retired_bytes_since_collect >= kCollectBytes)) {
       if (r->transient) {
         release_transient(*r);
       } else {
@@ -152,11 +174,20 @@ void retire(const section& s, const owner& o, node* n, unsigned kind) noexcept;
 // (so it must not be called while holding anything such a section waits for).
 void quiesce();
 
+// Makes every thread collect after `bytes` retired instead of kCollectBytes
+// (0 restores the default). For stress harnesses: more frequent epoch
+// advances give a reclamation bug more chances to show within a short run.
+// Costs one relaxed load per retire(); the read path does not see it.
+void set_collect_bytes(std::size_t bytes) noexcept;
+
 struct domain_stats {
-  std::size_t records = 0;         // thread records ever allocated
-  std::size_t records_in_use = 0;  // records owned by a live thread
-  std::size_t pending_nodes = 0;   // retired, not yet disposed
-  std::uint64_t epoch = 0;         // the global epoch
+  std::size_t records = 0;              // thread records ever allocated
+  std::size_t records_in_use = 0;       // records owned by a live thread
+  std::size_t pending_nodes = 0;        // retired, not yet disposed
+  std::size_t pending_bytes = 0;        // their owners' size estimates, summed (waiting for an epoch)
+  std::uint64_t pressure_waits = 0;     // collect() waited for readers (since the start)
+  std::uint64_t pressure_give_ups = 0;  // ... and gave up after kMaxPressureWaitMicros
+  std::uint64_t epoch = 0;              // the global epoch
 };
 domain_stats stats();
 

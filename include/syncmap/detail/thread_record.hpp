@@ -13,6 +13,7 @@
 #define SYNCMAP_DETAIL_THREAD_RECORD_HPP_
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include "syncmap/detail/config.hpp"
@@ -49,14 +50,34 @@ struct retire_bucket {
   std::uint64_t epoch = 0;  // the global epoch read when they were retired
   node* head = nullptr;
   node* tail = nullptr;
+  std::size_t bytes = 0;  // the owners' size estimates of the nodes, summed
 };
 
-// Number of retirements after which a thread tries to advance the epoch and
-// free what has become unreachable. Each try costs two membarrier(2) calls
-// (about 0.4 us each here), so this amortizes them to a few ns per retire while
-// bounding what a thread keeps pending to about 3 * kCollectThreshold nodes
-// (more only while another thread stays inside one read section).
-inline constexpr std::uint32_t kCollectThreshold = 128;
+// Bytes retired (as the owners estimate them) after which a thread frees what
+// has become unreachable, advancing the epoch when that is what it takes.
+//
+// Why bytes and why this much: an advance costs one membarrier(2), about
+// 0.4 us when the process's other threads sleep, but it interrupts every CPU
+// running one of them (a VM exit on both ends on a virtual machine) and the
+// kernel serializes concurrent calls. At 128 retired nodes per collection, two
+// threads swapping values spent over 60% of their time there (docs/design.md
+// has the figures); at 128 KiB -- 4,096 value boxes of an int64 map -- the
+// calls are 120x fewer. Counting bytes rather than nodes also frees a retired
+// table of a large map at the end of the section that retired it instead of
+// after thousands more retirements.
+// What a thread keeps pending is about two of these (a node waits for two
+// advances), unless a reader stays inside one section; see kPressureBytes.
+inline constexpr std::size_t kCollectBytes = std::size_t{128} << 10;
+
+// The size an owner without a size function gives its nodes.
+inline constexpr std::size_t kDefaultNodeBytes = 64;
+
+// Pending bytes of one thread above which collect() waits for the readers that
+// hold the epoch back (a reader preempted inside a section holds it for a
+// whole time slice, during which a writer retires megabytes): back-pressure,
+// like the allocation assists of Go's garbage collector. The wait is bounded
+// (kMaxPressureWait); see collect().
+inline constexpr std::size_t kPressureBytes = 4 * kCollectBytes;
 
 // The padding is deliberate: the hot line (written on every section) and the
 // cold part (retire lists, written by writers and collectors) are kept on
@@ -76,9 +97,16 @@ struct alignas(64) thread_record {  // NOLINT(clang-analyzer-optin.performance.P
   // null. Owner stores; size() scans. See presence_gate.hpp.
   std::atomic<const void*> transition{nullptr};
 
-  // Retirements since the last collect(). Owner only. Set to
-  // kCollectThreshold for a transient record so its exit takes the slow path.
-  std::uint32_t retired_since_collect = 0;
+  // Bytes retired since the last collect(). Owner only. Set to kCollectBytes
+  // for a transient record so its exit takes the slow path.
+  std::size_t retired_bytes_since_collect = 0;
+
+  // Pending bytes above which collect() waits for readers: kPressureBytes,
+  // doubled each time a wait gives up (a reader that stays inside a section
+  // costs one bounded wait per doubling of the garbage, not one per
+  // collection), back to kPressureBytes once the pending bytes fall below it.
+  // Owner only.
+  std::size_t pressure_limit = kPressureBytes;
 
   // Cached asymmetric_fences_available(). Immutable after registration.
   bool asymmetric = true;
@@ -104,9 +132,10 @@ struct alignas(64) thread_record {  // NOLINT(clang-analyzer-optin.performance.P
   // Nodes that no reader can reach any more, waiting to be disposed.
   node* freeable = nullptr;
 
-  // The owner whose node this thread is disposing right now, or null. Set
-  // while holding the lock of the record the node was taken from, cleared
-  // (release) after disposal; a draining owner waits until it differs.
+  // The owner whose nodes (a batch taken off one record's freeable list) this
+  // thread is disposing right now, or null. Set while holding the lock of the
+  // record the batch was taken from, cleared (release) after the batch's
+  // disposal; a draining owner waits until it differs.
   std::atomic<const owner*> disposing{nullptr};
 
   // True while a live thread owns the record. Claimed with an exchange
