@@ -483,6 +483,16 @@ TEST_F(CheckedMap, RuntimeModeOverridesTheCompiledMode) {
   EXPECT_EQ(full, 1);
 }
 
+TEST_F(CheckedMap, SampledMapsIteratorsAreTheContainersSize) {
+  using sampled_map = checked_map<umap, check_mode::sampled>;
+  static_assert(sizeof(sampled_map::iterator) == sizeof(umap::iterator), "no tracking state");
+  static_assert(sizeof(sampled_map::const_iterator) == sizeof(umap::const_iterator), "no tracking state");
+  sampled_map m{{1, 10}, {2, 20}};
+  sampled_map::const_iterator it = m.find(2);  // iterator -> const_iterator
+  ASSERT_NE(it, m.end());
+  EXPECT_EQ(it->second, 20);
+}
+
 TEST_F(CheckedMap, OffModeIsTheBareContainer) {
   using off_map = checked_map<umap, check_mode::off>;
   static_assert(sizeof(off_map) == sizeof(umap), "off adds no state");

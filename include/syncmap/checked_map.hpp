@@ -160,13 +160,24 @@ struct node_type_of<M, std::void_t<typename M::node_type, typename M::insert_ret
 template <class M>
 struct optional_member_types : mapped_type_of<M>, hasher_of<M>, key_compare_of<M>, node_type_of<M> {};
 
+// What a tracked iterator remembers: the map's state (null: unchecked) and
+// st_->writes when made, advanced past the iterator's own thread's writes.
+template <bool Tracked>
+struct iterator_tracking {
+  const misuse_state* st_ = nullptr;
+  mutable std::uint64_t snapshot_ = 0;
+};
+template <>
+struct iterator_tracking<false> {};
+
 // The iterator of a checked_map: Map's iterator plus, if the call that made
 // it was fully checked, the map's state and the write generation it saw.
-// Tracked = false (maps compiled `sampled`): no checks at all, so that the
-// iterator compiles to Map's (checks on every iterator operation cost more
-// than sampling saves on the calls).
+// Tracked = false (maps compiled `sampled`): no checks and no members but
+// Map's iterator (the empty tracking base takes no space), so that the
+// iterator compiles to Map's and has its size (checks on every iterator
+// operation cost more than sampling saves on the calls).
 template <class It, bool Tracked = true>
-class checked_iterator {
+class checked_iterator : private iterator_tracking<Tracked> {
  public:
   using iterator_category = typename std::iterator_traits<It>::iterator_category;
   using value_type = typename std::iterator_traits<It>::value_type;
@@ -177,8 +188,8 @@ class checked_iterator {
   checked_iterator() = default;
   checked_iterator(It it, const misuse_state* st) : it_(it) {
     if constexpr (Tracked) {
-      st_ = st;
-      if (st != nullptr) snapshot_ = st->writes.load(std::memory_order_relaxed);
+      this->st_ = st;
+      if (st != nullptr) this->snapshot_ = st->writes.load(std::memory_order_relaxed);
     } else {
       static_cast<void>(st);
     }
@@ -188,8 +199,7 @@ class checked_iterator {
       class Other,
       std::enable_if_t<!std::is_same<Other, It>::value && std::is_convertible<Other, It>::value, int> = 0>
   // NOLINTNEXTLINE(google-explicit-constructor)
-  checked_iterator(const checked_iterator<Other, Tracked>& o)
-      : it_(o.it_), st_(o.st_), snapshot_(o.snapshot_) {}
+  checked_iterator(const checked_iterator<Other, Tracked>& o) : iterator_tracking<Tracked>(o), it_(o.it_) {}
 
   reference operator*() const {
     check("iterator dereference");
@@ -231,7 +241,7 @@ class checked_iterator {
   // The use check every operator runs first (no-op for an unchecked iterator).
   void check(const char* op) const {
     if constexpr (Tracked) {
-      if (SYNCMAP_UNLIKELY(st_ != nullptr)) check_iteration(*st_, snapshot_, op);
+      if (SYNCMAP_UNLIKELY(this->st_ != nullptr)) check_iteration(*this->st_, this->snapshot_, op);
     } else {
       static_cast<void>(op);
     }
@@ -242,9 +252,6 @@ class checked_iterator {
   friend class checked_iterator;
 
   It it_{};
-  const misuse_state* st_ = nullptr;
-  // st_->writes when made, advanced past the iterator's own thread's writes.
-  mutable std::uint64_t snapshot_ = 0;
 };
 
 template <class A, bool TA, class B, bool TB>
