@@ -53,7 +53,12 @@
 // reader on entry reports W; a writer on entry and on exit reports any
 // non-zero word), and register nothing. A peek costs a load from a cache
 // line next to the container's; it catches an unsampled call overlapping a
-// sampled one.
+// sampled one. An unsampled call is inline code with no call in it (see
+// "Calls of maps compiled `sampled`" below); everything else is out of
+// line. What remains of its cost, measured, is mostly not this code: the
+// rare out-of-line calls sit in the caller's loop, so the compiler reloads
+// the container's fields on each call instead of keeping them in registers
+// (docs/checked_map.md, "Measured cost").
 
 #ifndef SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
 #define SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
@@ -110,7 +115,8 @@ inline std::atomic<std::uint32_t> g_sampling_period{64};
 //                fully checked one
 //   bit 63       kSamplePeek: the calls in between peek (runtime mode
 //                sampled); clear, they do nothing (runtime mode off)
-//   bits 32..62  zero (all ones transiently, see below)
+//   bits 32..62  zero (all ones only from a fresh thread's first decrement
+//                to the period start that decrement triggers, see below)
 //
 // Each call decrements the whole word; the call is unsampled while the
 // countdown stays above 0. The runtime settings are read only when it runs
@@ -357,11 +363,12 @@ class read_scope {
 //
 // The fast path has no scope object and no level: it carries one token
 // through the container call.
-//   kUnsampled      an unsampled call (all but one in N per thread) that
-//                   peeked on entry (a read: for W; a write: for anything);
-//   kUnsampledPeek  for a write, one that also peeks on exit (the runtime
-//                   mode is sampled: kUnsampled then means mode off, no
-//                   peeks);
+//   kUnsampled      an unsampled call (all but one in N per thread): a
+//                   read (it peeked on entry for W, unless the runtime mode
+//                   is off), or a write in runtime mode off (no peeks);
+//   kUnsampledPeek  an unsampled write in runtime mode sampled: it peeked
+//                   on entry for any call in progress, and peeks again on
+//                   exit;
 //   kHeldNothing    the call that started a period, checked but holding
 //                   nothing: its entry reported and the handler returned,
 //                   or the runtime mode is off;
