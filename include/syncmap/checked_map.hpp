@@ -199,7 +199,8 @@ class checked_iterator : private iterator_tracking<Tracked> {
       class Other,
       std::enable_if_t<!std::is_same<Other, It>::value && std::is_convertible<Other, It>::value, int> = 0>
   // NOLINTNEXTLINE(google-explicit-constructor)
-  checked_iterator(const checked_iterator<Other, Tracked>& o) : iterator_tracking<Tracked>(o), it_(o.it_) {}
+  checked_iterator(const checked_iterator<Other, Tracked>& o)
+      : iterator_tracking<Tracked>(o.tracking()), it_(o.it_) {}
 
   reference operator*() const {
     check("iterator dereference");
@@ -250,6 +251,8 @@ class checked_iterator : private iterator_tracking<Tracked> {
  private:
   template <class, bool>
   friend class checked_iterator;
+
+  const iterator_tracking<Tracked>& tracking() const noexcept { return *this; }
 
   It it_{};
 };
