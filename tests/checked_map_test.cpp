@@ -434,6 +434,30 @@ TEST_F(CheckedMap, RuntimeModeOffSkipsEveryCheck) {
   });
 }
 
+// A map compiled `sampled`, switched off at run time: a fresh thread reads
+// the mode on its first call, and then neither checks nor peeks.
+TEST_F(CheckedMap, RuntimeModeOffSkipsEveryCheckOfASampledMap) {
+  checked_map<umap, check_mode::sampled> m;
+  syncmap::set_checked_map_sampling_period(4);
+  syncmap::set_checked_map_mode(check_mode::off);
+  while_held_by_other_thread(m, true, [&](std::uint64_t) {
+    std::thread([&] {
+      for (int i = 0; i < 16; ++i) {
+        EXPECT_NO_THROW(m.insert({i, i}));
+        EXPECT_NO_THROW(static_cast<void>(m.find(i)));
+      }
+    }).join();
+  });
+  syncmap::reset_checked_map_mode();
+  while_held_by_other_thread(m, true, [&](std::uint64_t) {
+    std::thread([&] {
+      // The first call starts a period (full check), the rest peek: all report.
+      EXPECT_EQ(report_of([&] { m.insert({1, 1}); }).kind, misuse_kind::concurrent_writes);
+      EXPECT_EQ(report_of([&] { static_cast<void>(m.find(1)); }).kind, misuse_kind::read_and_write);
+    }).join();
+  });
+}
+
 TEST_F(CheckedMap, RuntimeModeOverridesTheCompiledMode) {
   syncmap::set_checked_map_mode(check_mode::on);
   int full = 0;
@@ -457,6 +481,16 @@ TEST_F(CheckedMap, RuntimeModeOverridesTheCompiledMode) {
     }
   }).join();
   EXPECT_EQ(full, 1);
+}
+
+TEST_F(CheckedMap, SampledMapsIteratorsAreTheContainersSize) {
+  using sampled_map = checked_map<umap, check_mode::sampled>;
+  static_assert(sizeof(sampled_map::iterator) == sizeof(umap::iterator), "no tracking state");
+  static_assert(sizeof(sampled_map::const_iterator) == sizeof(umap::const_iterator), "no tracking state");
+  sampled_map m{{1, 10}, {2, 20}};
+  sampled_map::const_iterator it = m.find(2);  // iterator -> const_iterator
+  ASSERT_NE(it, m.end());
+  EXPECT_EQ(it->second, 20);
 }
 
 TEST_F(CheckedMap, OffModeIsTheBareContainer) {
@@ -545,6 +579,28 @@ TEST_F(CheckedMap, ContainerExceptionsReleaseTheMark) {
   };
   checked_map<std::unordered_map<int, throws_on_construct>, check_mode::on> t;
   EXPECT_THROW(t.try_emplace(1, 1), std::runtime_error);
+  std::thread([&] {
+    EXPECT_NO_THROW(m.insert({1, 1}));
+    EXPECT_NO_THROW(t.clear());
+  }).join();
+}
+
+// The same in a sampled map, on the calls that start a period (period 1:
+// every call does), which hold the mark across the container call: the
+// mark is released when the container throws.
+TEST_F(CheckedMap, SampledMapReleasesTheMarkWhenTheContainerThrows) {
+  syncmap::set_checked_map_sampling_period(1);
+  checked_map<umap, check_mode::sampled> m;
+  struct throws_on_construct {
+    explicit throws_on_construct(int) { throw std::runtime_error("no"); }
+  };
+  checked_map<std::unordered_map<int, throws_on_construct>, check_mode::sampled> t;
+  std::thread([&] {
+    EXPECT_THROW(static_cast<void>(m.at(42)), std::out_of_range);
+    EXPECT_THROW(t.try_emplace(1, 1), std::runtime_error);
+  }).join();
+  EXPECT_EQ(access::state(m).word.load(), 0U);
+  EXPECT_EQ(access::state(t).word.load(), 0U);
   std::thread([&] {
     EXPECT_NO_THROW(m.insert({1, 1}));
     EXPECT_NO_THROW(t.clear());

@@ -160,13 +160,24 @@ struct node_type_of<M, std::void_t<typename M::node_type, typename M::insert_ret
 template <class M>
 struct optional_member_types : mapped_type_of<M>, hasher_of<M>, key_compare_of<M>, node_type_of<M> {};
 
+// What a tracked iterator remembers: the map's state (null: unchecked) and
+// st_->writes when made, advanced past the iterator's own thread's writes.
+template <bool Tracked>
+struct iterator_tracking {
+  const misuse_state* st_ = nullptr;
+  mutable std::uint64_t snapshot_ = 0;
+};
+template <>
+struct iterator_tracking<false> {};
+
 // The iterator of a checked_map: Map's iterator plus, if the call that made
 // it was fully checked, the map's state and the write generation it saw.
-// Tracked = false (maps compiled `sampled`): no checks at all, so that the
-// iterator compiles to Map's (checks on every iterator operation cost more
-// than sampling saves on the calls).
+// Tracked = false (maps compiled `sampled`): no checks and no members but
+// Map's iterator (the empty tracking base takes no space), so that the
+// iterator compiles to Map's and has its size (checks on every iterator
+// operation cost more than sampling saves on the calls).
 template <class It, bool Tracked = true>
-class checked_iterator {
+class checked_iterator : private iterator_tracking<Tracked> {
  public:
   using iterator_category = typename std::iterator_traits<It>::iterator_category;
   using value_type = typename std::iterator_traits<It>::value_type;
@@ -177,8 +188,8 @@ class checked_iterator {
   checked_iterator() = default;
   checked_iterator(It it, const misuse_state* st) : it_(it) {
     if constexpr (Tracked) {
-      st_ = st;
-      if (st != nullptr) snapshot_ = st->writes.load(std::memory_order_relaxed);
+      this->st_ = st;
+      if (st != nullptr) this->snapshot_ = st->writes.load(std::memory_order_relaxed);
     } else {
       static_cast<void>(st);
     }
@@ -189,7 +200,7 @@ class checked_iterator {
       std::enable_if_t<!std::is_same<Other, It>::value && std::is_convertible<Other, It>::value, int> = 0>
   // NOLINTNEXTLINE(google-explicit-constructor)
   checked_iterator(const checked_iterator<Other, Tracked>& o)
-      : it_(o.it_), st_(o.st_), snapshot_(o.snapshot_) {}
+      : iterator_tracking<Tracked>(o.tracking()), it_(o.it_) {}
 
   reference operator*() const {
     check("iterator dereference");
@@ -231,7 +242,7 @@ class checked_iterator {
   // The use check every operator runs first (no-op for an unchecked iterator).
   void check(const char* op) const {
     if constexpr (Tracked) {
-      if (SYNCMAP_UNLIKELY(st_ != nullptr)) check_iteration(*st_, snapshot_, op);
+      if (SYNCMAP_UNLIKELY(this->st_ != nullptr)) check_iteration(*this->st_, this->snapshot_, op);
     } else {
       static_cast<void>(op);
     }
@@ -241,10 +252,9 @@ class checked_iterator {
   template <class, bool>
   friend class checked_iterator;
 
+  const iterator_tracking<Tracked>& tracking() const noexcept { return *this; }
+
   It it_{};
-  const misuse_state* st_ = nullptr;
-  // st_->writes when made, advanced past the iterator's own thread's writes.
-  mutable std::uint64_t snapshot_ = 0;
 };
 
 template <class A, bool TA, class B, bool TB>
@@ -340,32 +350,36 @@ class checked_map : public detail::optional_member_types<Map> {
 
   // Copy: a read of `other`; the copy has other's name and fresh state.
   checked_map(const checked_map& other)
-      : map_(other.read_call("copy", [&](auto) { return Map(other.map_); })) {
+      : map_(other.read_call("copy", [&](auto) SYNCMAP_INLINE_LAMBDA { return Map(other.map_); })) {
     state_.owner = this;
     state_.name.store(other.name(), std::memory_order_relaxed);
   }
   // Move: a write of `other`. Not noexcept: a misuse report may throw.
   checked_map(checked_map&& other)  // NOLINT(performance-noexcept-move-constructor)
-      : map_(other.write_call("move", [&](auto) { return Map(std::move(other.map_)); })) {
+      : map_(other.write_call("move",
+                              [&](auto) SYNCMAP_INLINE_LAMBDA { return Map(std::move(other.map_)); })) {
     state_.owner = this;
     state_.name.store(other.name(), std::memory_order_relaxed);
   }
   // Assignment: a write of this map (and a read, or for a move a write, of `other`).
   checked_map& operator=(const checked_map& other) {
     if (this != &other) {
-      write_call("assignment", [&](auto) { other.read_call("copy", [&](auto) { map_ = other.map_; }); });
+      write_call("assignment", [&](auto) SYNCMAP_INLINE_LAMBDA {
+        other.read_call("copy", [&](auto) SYNCMAP_INLINE_LAMBDA { map_ = other.map_; });
+      });
     }
     return *this;
   }
   checked_map& operator=(checked_map&& other) {  // NOLINT(performance-noexcept-move-constructor)
     if (this != &other) {
-      write_call("assignment",
-                 [&](auto) { other.write_call("move", [&](auto) { map_ = std::move(other.map_); }); });
+      write_call("assignment", [&](auto) SYNCMAP_INLINE_LAMBDA {
+        other.write_call("move", [&](auto) SYNCMAP_INLINE_LAMBDA { map_ = std::move(other.map_); });
+      });
     }
     return *this;
   }
   checked_map& operator=(std::initializer_list<value_type> init) {
-    write_call("assignment", [&](auto) { map_ = init; });
+    write_call("assignment", [&](auto) SYNCMAP_INLINE_LAMBDA { map_ = init; });
     return *this;
   }
   // Like any C++ object: no other call may run during destruction (not checked).
@@ -383,10 +397,12 @@ class checked_map : public detail::optional_member_types<Map> {
   // ---- Iteration (read calls; the iterators are checked on each use) ----
 
   iterator begin() {
-    return read_call("begin", [&](const detail::misuse_state* t) { return iterator(map_.begin(), t); });
+    return read_call("begin", [&](const detail::misuse_state* t)
+                                  SYNCMAP_INLINE_LAMBDA { return iterator(map_.begin(), t); });
   }
   const_iterator begin() const {
-    return read_call("begin", [&](const detail::misuse_state* t) { return const_iterator(map_.begin(), t); });
+    return read_call("begin", [&](const detail::misuse_state* t)
+                                  SYNCMAP_INLINE_LAMBDA { return const_iterator(map_.begin(), t); });
   }
   const_iterator cbegin() const { return begin(); }
   // end() touches no element and is not checked (comparisons check the other side).
@@ -397,10 +413,10 @@ class checked_map : public detail::optional_member_types<Map> {
   // ---- Capacity and observers (read calls) ----
 
   bool empty() const {
-    return read_call("empty", [&](auto) { return map_.empty(); });
+    return read_call("empty", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.empty(); });
   }
   size_type size() const {
-    return read_call("size", [&](auto) { return map_.size(); });
+    return read_call("size", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.size(); });
   }
   size_type max_size() const noexcept { return map_.max_size(); }
   allocator_type get_allocator() const { return map_.get_allocator(); }
@@ -418,96 +434,102 @@ class checked_map : public detail::optional_member_types<Map> {
   }
   template <class M = Map>
   auto bucket_count() const -> decltype(std::declval<const M&>().bucket_count()) {
-    return read_call("bucket_count", [&](auto) { return map_.bucket_count(); });
+    return read_call("bucket_count", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.bucket_count(); });
   }
   template <class M = Map>
   auto load_factor() const -> decltype(std::declval<const M&>().load_factor()) {
-    return read_call("load_factor", [&](auto) { return map_.load_factor(); });
+    return read_call("load_factor", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.load_factor(); });
   }
   template <class M = Map>
   auto max_load_factor() const -> decltype(std::declval<const M&>().max_load_factor()) {
-    return read_call("max_load_factor", [&](auto) { return map_.max_load_factor(); });
+    return read_call("max_load_factor", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.max_load_factor(); });
   }
   template <class M = Map>
   auto capacity() const -> decltype(std::declval<const M&>().capacity()) {
-    return read_call("capacity", [&](auto) { return map_.capacity(); });
+    return read_call("capacity", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.capacity(); });
   }
 
   // ---- Lookup (read calls) ----
 
-  iterator find(const key_type& key) {
-    return read_call("find", [&](const detail::misuse_state* t) { return iterator(map_.find(key), t); });
+  SYNCMAP_ALWAYS_INLINE iterator find(const key_type& key) {
+    return read_call("find", [&](const detail::misuse_state* t)
+                                 SYNCMAP_INLINE_LAMBDA { return iterator(map_.find(key), t); });
   }
-  const_iterator find(const key_type& key) const {
-    return read_call("find",
-                     [&](const detail::misuse_state* t) { return const_iterator(map_.find(key), t); });
-  }
-  template <class K, std::enable_if_t<!std::is_convertible<const K&, const key_type&>::value, int> = 0>
-  iterator find(const K& key) {
-    return read_call("find", [&](const detail::misuse_state* t) { return iterator(map_.find(key), t); });
+  SYNCMAP_ALWAYS_INLINE const_iterator find(const key_type& key) const {
+    return read_call("find", [&](const detail::misuse_state* t)
+                                 SYNCMAP_INLINE_LAMBDA { return const_iterator(map_.find(key), t); });
   }
   template <class K, std::enable_if_t<!std::is_convertible<const K&, const key_type&>::value, int> = 0>
-  const_iterator find(const K& key) const {
-    return read_call("find",
-                     [&](const detail::misuse_state* t) { return const_iterator(map_.find(key), t); });
+  SYNCMAP_ALWAYS_INLINE iterator find(const K& key) {
+    return read_call("find", [&](const detail::misuse_state* t)
+                                 SYNCMAP_INLINE_LAMBDA { return iterator(map_.find(key), t); });
+  }
+  template <class K, std::enable_if_t<!std::is_convertible<const K&, const key_type&>::value, int> = 0>
+  SYNCMAP_ALWAYS_INLINE const_iterator find(const K& key) const {
+    return read_call("find", [&](const detail::misuse_state* t)
+                                 SYNCMAP_INLINE_LAMBDA { return const_iterator(map_.find(key), t); });
   }
   template <class K>
-  size_type count(const K& key) const {
-    return read_call("count", [&](auto) { return static_cast<size_type>(map_.count(key)); });
+  SYNCMAP_ALWAYS_INLINE size_type count(const K& key) const {
+    return read_call("count",
+                     [&](auto) SYNCMAP_INLINE_LAMBDA { return static_cast<size_type>(map_.count(key)); });
   }
-  size_type count(const key_type& key) const {
-    return read_call("count", [&](auto) { return static_cast<size_type>(map_.count(key)); });
+  SYNCMAP_ALWAYS_INLINE size_type count(const key_type& key) const {
+    return read_call("count",
+                     [&](auto) SYNCMAP_INLINE_LAMBDA { return static_cast<size_type>(map_.count(key)); });
   }
   // Whether `key` is present (C++20's contains, for every Map).
   template <class K>
-  bool contains(const K& key) const {
-    return read_call("contains", [&](auto) { return map_.find(key) != map_.end(); });
+  SYNCMAP_ALWAYS_INLINE bool contains(const K& key) const {
+    return read_call("contains", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.find(key) != map_.end(); });
   }
-  bool contains(const key_type& key) const {
-    return read_call("contains", [&](auto) { return map_.find(key) != map_.end(); });
+  SYNCMAP_ALWAYS_INLINE bool contains(const key_type& key) const {
+    return read_call("contains", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.find(key) != map_.end(); });
   }
   // at(): a read call; what you do with the reference afterwards is not checked.
   template <class K>
-  decltype(auto) at(const K& key) {
-    return read_call("at", [&](auto) -> decltype(auto) { return map_.at(key); });
+  SYNCMAP_ALWAYS_INLINE decltype(auto) at(const K& key) {
+    return read_call("at", [&](auto) SYNCMAP_INLINE_LAMBDA -> decltype(auto) { return map_.at(key); });
   }
   template <class K>
-  decltype(auto) at(const K& key) const {
-    return read_call("at", [&](auto) -> decltype(auto) { return map_.at(key); });
+  SYNCMAP_ALWAYS_INLINE decltype(auto) at(const K& key) const {
+    return read_call("at", [&](auto) SYNCMAP_INLINE_LAMBDA -> decltype(auto) { return map_.at(key); });
   }
   template <class K>
   auto equal_range(const K& key) {
-    return read_call("equal_range", [&](const detail::misuse_state* t) {
+    return read_call("equal_range", [&](const detail::misuse_state* t) SYNCMAP_INLINE_LAMBDA {
       auto r = map_.equal_range(key);
       return std::make_pair(iterator(r.first, t), iterator(r.second, t));
     });
   }
   template <class K>
   auto equal_range(const K& key) const {
-    return read_call("equal_range", [&](const detail::misuse_state* t) {
+    return read_call("equal_range", [&](const detail::misuse_state* t) SYNCMAP_INLINE_LAMBDA {
       auto r = map_.equal_range(key);
       return std::make_pair(const_iterator(r.first, t), const_iterator(r.second, t));
     });
   }
   template <class K>
   iterator lower_bound(const K& key) {
-    return read_call("lower_bound",
-                     [&](const detail::misuse_state* t) { return iterator(map_.lower_bound(key), t); });
+    return read_call("lower_bound", [&](const detail::misuse_state* t)
+                                        SYNCMAP_INLINE_LAMBDA { return iterator(map_.lower_bound(key), t); });
   }
   template <class K>
   const_iterator lower_bound(const K& key) const {
-    return read_call("lower_bound",
-                     [&](const detail::misuse_state* t) { return const_iterator(map_.lower_bound(key), t); });
+    return read_call("lower_bound", [&](const detail::misuse_state* t) SYNCMAP_INLINE_LAMBDA {
+      return const_iterator(map_.lower_bound(key), t);
+    });
   }
   template <class K>
   iterator upper_bound(const K& key) {
-    return read_call("upper_bound",
-                     [&](const detail::misuse_state* t) { return iterator(map_.upper_bound(key), t); });
+    return read_call("upper_bound", [&](const detail::misuse_state* t)
+                                        SYNCMAP_INLINE_LAMBDA { return iterator(map_.upper_bound(key), t); });
   }
   template <class K>
   const_iterator upper_bound(const K& key) const {
-    return read_call("upper_bound",
-                     [&](const detail::misuse_state* t) { return const_iterator(map_.upper_bound(key), t); });
+    return read_call("upper_bound", [&](const detail::misuse_state* t) SYNCMAP_INLINE_LAMBDA {
+      return const_iterator(map_.upper_bound(key), t);
+    });
   }
 
   // ---- Modifiers (write calls). Each forwards to Map's member of the same
@@ -516,106 +538,120 @@ class checked_map : public detail::optional_member_types<Map> {
 
   // operator[] may insert: a write call, as the standard counts it.
   template <class K>
-  decltype(auto) operator[](K&& key) {
-    return write_call("operator[]", [&](auto) -> decltype(auto) { return map_[std::forward<K>(key)]; });
+  SYNCMAP_ALWAYS_INLINE decltype(auto) operator[](K&& key) {
+    return write_call("operator[]", [&](auto) SYNCMAP_INLINE_LAMBDA -> decltype(auto) {
+      return map_[std::forward<K>(key)];
+    });
   }
-  decltype(auto) operator[](const key_type& key) {
-    return write_call("operator[]", [&](auto) -> decltype(auto) { return map_[key]; });
+  SYNCMAP_ALWAYS_INLINE decltype(auto) operator[](const key_type& key) {
+    return write_call("operator[]", [&](auto) SYNCMAP_INLINE_LAMBDA -> decltype(auto) { return map_[key]; });
   }
-  decltype(auto) operator[](key_type&& key) {
-    return write_call("operator[]", [&](auto) -> decltype(auto) { return map_[std::move(key)]; });
+  SYNCMAP_ALWAYS_INLINE decltype(auto) operator[](key_type&& key) {
+    return write_call("operator[]",
+                      [&](auto) SYNCMAP_INLINE_LAMBDA -> decltype(auto) { return map_[std::move(key)]; });
   }
 
   template <class... Args>
-  decltype(auto) insert(Args&&... args) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) insert(Args&&... args) {
     return forward_write(
-        "insert", [](Map& m, auto&&... a) { return m.insert(std::forward<decltype(a)>(a)...); },
+        "insert",
+        [](Map& m, auto&&... a) SYNCMAP_INLINE_LAMBDA { return m.insert(std::forward<decltype(a)>(a)...); },
         std::forward<Args>(args)...);
   }
   // The braced forms: insert({k, v}), insert(hint, {k, v}), insert({{k, v}, ...}).
-  decltype(auto) insert(const value_type& v) { return insert<const value_type&>(v); }
-  decltype(auto) insert(value_type&& v) { return insert<value_type>(std::move(v)); }
-  decltype(auto) insert(const_iterator hint, const value_type& v) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) insert(const value_type& v) { return insert<const value_type&>(v); }
+  SYNCMAP_ALWAYS_INLINE decltype(auto) insert(value_type&& v) { return insert<value_type>(std::move(v)); }
+  SYNCMAP_ALWAYS_INLINE decltype(auto) insert(const_iterator hint, const value_type& v) {
     return insert<const_iterator, const value_type&>(std::move(hint), v);
   }
-  decltype(auto) insert(const_iterator hint, value_type&& v) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) insert(const_iterator hint, value_type&& v) {
     return insert<const_iterator, value_type>(std::move(hint), std::move(v));
   }
-  void insert(std::initializer_list<value_type> init) {
+  SYNCMAP_ALWAYS_INLINE void insert(std::initializer_list<value_type> init) {
     insert<std::initializer_list<value_type>>(std::move(init));
   }
 
   template <class... Args>
-  decltype(auto) emplace(Args&&... args) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) emplace(Args&&... args) {
     return forward_write(
-        "emplace", [](Map& m, auto&&... a) { return m.emplace(std::forward<decltype(a)>(a)...); },
+        "emplace",
+        [](Map& m, auto&&... a) SYNCMAP_INLINE_LAMBDA { return m.emplace(std::forward<decltype(a)>(a)...); },
         std::forward<Args>(args)...);
   }
   template <class... Args>
-  decltype(auto) emplace_hint(Args&&... args) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) emplace_hint(Args&&... args) {
     return forward_write(
-        "emplace_hint", [](Map& m, auto&&... a) { return m.emplace_hint(std::forward<decltype(a)>(a)...); },
+        "emplace_hint",
+        [](Map& m, auto&&... a)
+            SYNCMAP_INLINE_LAMBDA { return m.emplace_hint(std::forward<decltype(a)>(a)...); },
         std::forward<Args>(args)...);
   }
   template <class... Args>
-  decltype(auto) try_emplace(Args&&... args) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) try_emplace(Args&&... args) {
     return forward_write(
-        "try_emplace", [](Map& m, auto&&... a) { return m.try_emplace(std::forward<decltype(a)>(a)...); },
+        "try_emplace",
+        [](Map& m, auto&&... a)
+            SYNCMAP_INLINE_LAMBDA { return m.try_emplace(std::forward<decltype(a)>(a)...); },
         std::forward<Args>(args)...);
   }
   template <class... Args>
-  decltype(auto) insert_or_assign(Args&&... args) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) insert_or_assign(Args&&... args) {
     return forward_write(
         "insert_or_assign",
-        [](Map& m, auto&&... a) { return m.insert_or_assign(std::forward<decltype(a)>(a)...); },
+        [](Map& m, auto&&... a)
+            SYNCMAP_INLINE_LAMBDA { return m.insert_or_assign(std::forward<decltype(a)>(a)...); },
         std::forward<Args>(args)...);
   }
   // erase(key), erase(iterator), erase(first, last).
   template <class... Args>
-  decltype(auto) erase(Args&&... args) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) erase(Args&&... args) {
     return forward_write(
-        "erase", [](Map& m, auto&&... a) { return m.erase(std::forward<decltype(a)>(a)...); },
+        "erase",
+        [](Map& m, auto&&... a) SYNCMAP_INLINE_LAMBDA { return m.erase(std::forward<decltype(a)>(a)...); },
         std::forward<Args>(args)...);
   }
   // erase(key) with a braced key, and erase(iterator) (which Map may overload
   // for iterator and const_iterator).
-  decltype(auto) erase(const key_type& key) { return erase<const key_type&>(key); }
+  SYNCMAP_ALWAYS_INLINE decltype(auto) erase(const key_type& key) { return erase<const key_type&>(key); }
   template <class... Args>
   decltype(auto) extract(Args&&... args) {
     return forward_write(
-        "extract", [](Map& m, auto&&... a) { return m.extract(std::forward<decltype(a)>(a)...); },
+        "extract",
+        [](Map& m, auto&&... a) SYNCMAP_INLINE_LAMBDA { return m.extract(std::forward<decltype(a)>(a)...); },
         std::forward<Args>(args)...);
   }
   template <class Source>
   void merge(Source&& source) {
-    write_call("merge", [&](auto) { map_.merge(unwrap_map(source)); });
+    write_call("merge", [&](auto) SYNCMAP_INLINE_LAMBDA { map_.merge(unwrap_map(source)); });
   }
   void clear() {
-    write_call("clear", [&](auto) { map_.clear(); });
+    write_call("clear", [&](auto) SYNCMAP_INLINE_LAMBDA { map_.clear(); });
   }
   template <class M = Map>
   auto reserve(size_type n) -> decltype(std::declval<M&>().reserve(n)) {
-    return write_call("reserve", [&](auto) { return map_.reserve(n); });
+    return write_call("reserve", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.reserve(n); });
   }
   template <class M = Map>
   auto rehash(size_type n) -> decltype(std::declval<M&>().rehash(n)) {
-    return write_call("rehash", [&](auto) { return map_.rehash(n); });
+    return write_call("rehash", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.rehash(n); });
   }
   template <class M = Map>
   auto max_load_factor(float f) -> decltype(std::declval<M&>().max_load_factor(f)) {
-    return write_call("max_load_factor", [&](auto) { return map_.max_load_factor(f); });
+    return write_call("max_load_factor", [&](auto) SYNCMAP_INLINE_LAMBDA { return map_.max_load_factor(f); });
   }
   // A write call on both maps.
   void swap(checked_map& other) {
     if (this == &other) return;
-    write_call("swap", [&](auto) { other.write_call("swap", [&](auto) { map_.swap(other.map_); }); });
+    write_call("swap", [&](auto) SYNCMAP_INLINE_LAMBDA {
+      other.write_call("swap", [&](auto) SYNCMAP_INLINE_LAMBDA { map_.swap(other.map_); });
+    });
   }
   friend void swap(checked_map& a, checked_map& b) { a.swap(b); }
 
   // A read call on both maps.
   friend bool operator==(const checked_map& a, const checked_map& b) {
-    return a.read_call("operator==", [&](auto) {
-      return b.read_call("operator==", [&](auto) { return a.map_ == b.map_; });
+    return a.read_call("operator==", [&](auto) SYNCMAP_INLINE_LAMBDA {
+      return b.read_call("operator==", [&](auto) SYNCMAP_INLINE_LAMBDA { return a.map_ == b.map_; });
     });
   }
   friend bool operator!=(const checked_map& a, const checked_map& b) { return !(a == b); }
@@ -623,13 +659,20 @@ class checked_map : public detail::optional_member_types<Map> {
  private:
   friend struct detail::checked_map_test_access;
 
-  // Runs f(tracking) inside a read or write scope: the entry check before f
-  // touches the container, the exit check (sampled peeks) after it, the
-  // unmark in the scope's destructor (also when f throws).
+  // What f returns (f takes the tracking state: null, or the map's state
+  // for the iterators it makes to check against).
+  static constexpr const detail::misuse_state* kUntracked = nullptr;
+  template <class F>
+  using result_of_call = decltype(std::declval<F&>()(kUntracked));
+
+  // Runs f(tracking) checked at level `lv`: inside a read or write scope,
+  // the entry check before f touches the container, the exit check
+  // (peeks) after it, the unmark in the scope's destructor (also when f
+  // throws).
   template <class Scope, class F>
-  static decltype(auto) run(detail::misuse_state& st, const char* op, F& f) {
-    Scope s(st, detail::level_for_call<Mode>(), op);
-    using R = decltype(f(s.tracking()));
+  static result_of_call<F> run_at(detail::misuse_state& st, detail::check_level lv, const char* op, F& f) {
+    Scope s(st, lv, op);
+    using R = result_of_call<F>;
     if constexpr (std::is_void<R>::value) {
       f(s.tracking());
       s.leave(op);
@@ -643,18 +686,47 @@ class checked_map : public detail::optional_member_types<Map> {
       return r;
     }
   }
+  // Runs f(tracking) checked as this map's mode says.
+  //
+  // Maps compiled `sampled` (detail::sampled_call): an unsampled call (all
+  // but one in N) is a thread-local decrement and branch, the peeks (a
+  // thread-local mask load, a relaxed load of the state word, a test), and
+  // f. The calls on the rare paths are out of line and get only the map's
+  // state, so f (the container's own code) inlines and compiles as it would
+  // into a bare caller. f gets no tracking: iterators are unchecked there.
+  template <class Scope, class F>
+  SYNCMAP_ALWAYS_INLINE static result_of_call<F> run(detail::misuse_state& st, const char* op, F& f) {
+    if constexpr (Mode == check_mode::sampled) {
+      detail::sampled_call<Scope> c(st, op);
+      using R = result_of_call<F>;
+      if constexpr (std::is_void<R>::value) {
+        f(kUntracked);
+        c.leave(op);
+      } else if constexpr (std::is_reference<R>::value) {
+        R r = f(kUntracked);
+        c.leave(op);
+        return static_cast<R>(r);
+      } else {
+        R r = f(kUntracked);
+        c.leave(op);
+        return r;
+      }
+    } else {
+      return run_at<Scope>(st, detail::level_for_call<Mode>(), op, f);
+    }
+  }
   template <class F>
-  decltype(auto) read_call(const char* op, F&& f) const {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) read_call(const char* op, F&& f) const {
     return run<detail::read_scope>(state_, op, f);
   }
   template <class F>
-  decltype(auto) write_call(const char* op, F&& f) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) write_call(const char* op, F&& f) {
     return run<detail::write_scope>(state_, op, f);
   }
 
   // Our iterators become Map's (checked first); anything else passes as is.
   template <class A>
-  static decltype(auto) unwrap(A&& a) {
+  SYNCMAP_ALWAYS_INLINE static decltype(auto) unwrap(A&& a) {
     if constexpr (detail::is_checked_iterator<std::decay_t<A>>::value) {
       return a.base();
     } else {
@@ -671,7 +743,7 @@ class checked_map : public detail::optional_member_types<Map> {
   }
   // Map's iterators in a result become ours.
   template <class R>
-  static auto wrap(R&& r, const detail::misuse_state* t) {
+  SYNCMAP_ALWAYS_INLINE static auto wrap(R&& r, const detail::misuse_state* t) {
     using D = std::decay_t<R>;
     if constexpr (std::is_same<D, typename Map::iterator>::value) {
       return iterator(std::forward<R>(r), t);
@@ -686,8 +758,8 @@ class checked_map : public detail::optional_member_types<Map> {
     }
   }
   template <class Op, class... Args>
-  decltype(auto) forward_write(const char* name, Op op, Args&&... args) {
-    return write_call(name, [&](const detail::misuse_state* t) {
+  SYNCMAP_ALWAYS_INLINE decltype(auto) forward_write(const char* name, Op op, Args&&... args) {
+    return write_call(name, [&](const detail::misuse_state* t) SYNCMAP_INLINE_LAMBDA {
       if constexpr (std::is_void<decltype(op(map_, unwrap(std::forward<Args>(args))...))>::value) {
         op(map_, unwrap(std::forward<Args>(args))...);
       } else {

@@ -53,13 +53,19 @@
 // reader on entry reports W; a writer on entry and on exit reports any
 // non-zero word), and register nothing. A peek costs a load from a cache
 // line next to the container's; it catches an unsampled call overlapping a
-// sampled one.
+// sampled one. An unsampled call is inline code with no call in it (see
+// "Calls of maps compiled `sampled`" below); everything else is out of
+// line. What remains of its cost, measured, is mostly not this code: the
+// rare out-of-line calls sit in the caller's loop, so the compiler reloads
+// the container's fields on each call instead of keeping them in registers
+// (docs/checked_map.md, "Measured cost").
 
 #ifndef SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
 #define SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 
 #include "syncmap/detail/config.hpp"
 #include "syncmap/detail/misuse_report.hpp"
@@ -74,80 +80,6 @@ enum class check_mode : unsigned char {
 };
 
 namespace detail {
-
-// Runtime override of the compile-time mode: 0 = none, else 1 + check_mode.
-// Relaxed: a setting, not a synchronization; calls already running keep the
-// mode they started with.
-inline std::atomic<unsigned> g_mode_override{0};
-// Sampled mode checks one call in this many per thread. Relaxed, as above.
-inline std::atomic<std::uint32_t> g_sampling_period{64};
-// A thread's sampling state, for maps compiled `sampled`: the calls left
-// before the next fully checked one, and whether the calls in between peek
-// (mode sampled) or do nothing (runtime mode off). The runtime settings are
-// read only when the countdown runs out, so the fast path is one
-// thread-local decrement; a setting reaches a thread within one period.
-struct sample_state {
-  std::uint32_t countdown = 0;
-  bool peek = true;
-};
-inline thread_local sample_state t_sample;
-// This thread's id (see misuse_report::thread); 0 until first asked.
-inline thread_local std::uint32_t t_thread_id = 0;
-
-std::uint32_t assign_thread_id() noexcept;  // src/checked_map.cpp
-
-inline std::uint32_t current_thread_id() noexcept {
-  const std::uint32_t id = t_thread_id;
-  return SYNCMAP_LIKELY(id != 0) ? id : assign_thread_id();
-}
-
-// How one call is checked.
-enum class check_level : unsigned char { none, peek, full };
-
-// The effective mode now: the runtime override, else the compiled one.
-inline check_mode effective_mode(check_mode compiled) noexcept {
-  const unsigned ov = g_mode_override.load(std::memory_order_relaxed);
-  return ov == 0 ? compiled : static_cast<check_mode>(ov - 1);
-}
-
-// A sampled map's thread ran out of its countdown: start the next period.
-SYNCMAP_NOINLINE inline check_level next_sample_period() noexcept {
-  sample_state& s = t_sample;
-  switch (effective_mode(check_mode::sampled)) {
-    case check_mode::on:
-      s.countdown = 1;  // every call comes back here
-      return check_level::full;
-    case check_mode::off:
-      s.countdown = g_sampling_period.load(std::memory_order_relaxed);
-      s.peek = false;
-      return check_level::none;
-    case check_mode::sampled:
-      break;
-  }
-  s.countdown = g_sampling_period.load(std::memory_order_relaxed);
-  s.peek = true;
-  return check_level::full;
-}
-
-template <check_mode Mode>
-inline check_level level_for_call() noexcept {
-  if constexpr (Mode == check_mode::off) {
-    return check_level::none;
-  } else if constexpr (Mode == check_mode::on) {
-    // A compiled-on map follows the runtime override on every call.
-    const check_mode m = effective_mode(Mode);
-    if (SYNCMAP_LIKELY(m == check_mode::on)) return check_level::full;
-    if (m == check_mode::off) return check_level::none;
-    return level_for_call<check_mode::sampled>();
-  } else {
-    sample_state& s = t_sample;
-    if (SYNCMAP_LIKELY(s.countdown > 1)) {
-      --s.countdown;
-      return s.peek ? check_level::peek : check_level::none;
-    }
-    return next_sample_period();
-  }
-}
 
 struct misuse_state {
   static constexpr std::uint64_t kWriting = std::uint64_t{1} << 63;
@@ -169,6 +101,109 @@ struct misuse_state {
   // The checked_map this state belongs to, for reports (set by its constructors).
   const void* owner = nullptr;
 };
+
+// Runtime override of the compile-time mode: 0 = none, else 1 + check_mode.
+// Relaxed: a setting, not a synchronization; calls already running keep the
+// mode they started with.
+inline std::atomic<unsigned> g_mode_override{0};
+// Sampled mode checks one call in this many per thread. Relaxed, as above.
+inline std::atomic<std::uint32_t> g_sampling_period{64};
+// A thread's sampling state, for maps compiled `sampled`, in one word so
+// that the fast path is one thread-local load and store:
+//
+//   bits 0..31   the countdown (as int32_t): the calls left before the next
+//                fully checked one
+//   bit 63       kSamplePeek: the calls in between peek (runtime mode
+//                sampled); clear, they do nothing (runtime mode off)
+//   bits 32..62  zero (all ones only from a fresh thread's first decrement
+//                to the period start that decrement triggers, see below)
+//
+// Each call decrements the whole word; the call is unsampled while the
+// countdown stays above 0. The runtime settings are read only when it runs
+// out (next_sample_period() then rewrites the word), so a setting reaches a
+// thread within one period.
+//
+// Invariants: the countdown is 0 only in a thread that has made no call on
+// a sampled map yet (the word is 0 then: that first decrement borrows into
+// the high bits, the countdown reads -1 and the call starts a period), or
+// on the call that runs it out (which starts the next period, setting it
+// to >= 1): so the decrement of a countdown >= 1 never borrows into bit 63.
+// A plain integer, constant-initialized: every access is a direct
+// thread-local access, with no initialization guard or TLS wrapper call.
+inline constexpr std::uint64_t kSamplePeek = std::uint64_t{1} << 63;
+inline thread_local std::uint64_t t_sample = 0;
+// This thread's id (see misuse_report::thread); 0 until first asked.
+inline thread_local std::uint32_t t_thread_id = 0;
+
+std::uint32_t assign_thread_id() noexcept;  // src/checked_map.cpp
+
+inline std::uint32_t current_thread_id() noexcept {
+  const std::uint32_t id = t_thread_id;
+  return SYNCMAP_LIKELY(id != 0) ? id : assign_thread_id();
+}
+
+// How one call is checked.
+enum class check_level : unsigned char { none, peek, full };
+
+// The effective mode now: the runtime override, else the compiled one.
+inline check_mode effective_mode(check_mode compiled) noexcept {
+  const unsigned ov = g_mode_override.load(std::memory_order_relaxed);
+  return ov == 0 ? compiled : static_cast<check_mode>(ov - 1);
+}
+
+// The sampling period as a countdown start: >= 1, and within int32_t.
+inline std::uint64_t sampling_countdown() noexcept {
+  const std::uint32_t p = g_sampling_period.load(std::memory_order_relaxed);
+  constexpr auto kMax = static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max());
+  return p == 0 ? 1 : (p < kMax ? p : kMax);
+}
+
+// A sampled map's thread ran out of its countdown: start the next period
+// and say how this call is checked.
+SYNCMAP_NOINLINE inline check_level next_sample_period() noexcept {
+  switch (effective_mode(check_mode::sampled)) {
+    case check_mode::on:
+      t_sample = 1;  // every call comes back here
+      return check_level::full;
+    case check_mode::off:
+      t_sample = sampling_countdown();  // no peeks
+      return check_level::none;
+    case check_mode::sampled:
+      break;
+  }
+  t_sample = kSamplePeek | sampling_countdown();
+  return check_level::full;
+}
+
+// The fast path of a map compiled `sampled`: counts this call down and
+// returns the thread's new sampling word (see t_sample).
+SYNCMAP_ALWAYS_INLINE std::uint64_t count_sampled_call() noexcept {
+  const std::uint64_t s = t_sample - 1;
+  t_sample = s;
+  return s;
+}
+// Whether a call that left `s` in t_sample is unsampled (peeks only, if
+// kSamplePeek is set); false: it must call next_sample_period().
+SYNCMAP_ALWAYS_INLINE bool is_unsampled(std::uint64_t s) noexcept {
+  return SYNCMAP_LIKELY(static_cast<std::int32_t>(static_cast<std::uint32_t>(s)) > 0);
+}
+
+template <check_mode Mode>
+inline check_level level_for_call() noexcept {
+  if constexpr (Mode == check_mode::off) {
+    return check_level::none;
+  } else if constexpr (Mode == check_mode::on) {
+    // A compiled-on map follows the runtime override on every call.
+    const check_mode m = effective_mode(Mode);
+    if (SYNCMAP_LIKELY(m == check_mode::on)) return check_level::full;
+    if (m == check_mode::off) return check_level::none;
+    return level_for_call<check_mode::sampled>();
+  } else {
+    const std::uint64_t s = count_sampled_call();
+    if (is_unsampled(s)) return (s & kSamplePeek) != 0 ? check_level::peek : check_level::none;
+    return next_sample_period();
+  }
+}
 
 // Builds a report and hands it to the handler. Cold.
 SYNCMAP_NOINLINE inline void raise(const misuse_state& st, misuse_kind kind, const char* op,
@@ -195,6 +230,19 @@ SYNCMAP_NOINLINE inline void write_conflict(const misuse_state& st, std::uint64_
 }
 SYNCMAP_NOINLINE inline void read_conflict(const misuse_state& st, std::uint64_t word, const char* op) {
   raise(st, misuse_kind::read_and_write, op, misuse_state::writer_of(word), true);
+}
+
+// The peeks of a call that registers nothing: one relaxed load of the word
+// (relaxed: it only decides whether to report, see above), tested against
+// `mask`. A read reports a write in progress (mask kWriting); a write, any
+// call in progress (mask ~0). Mask 0 checks nothing.
+SYNCMAP_ALWAYS_INLINE void peek_read(const misuse_state& st, std::uint64_t mask, const char* op) {
+  const std::uint64_t w = st.word.load(std::memory_order_relaxed);
+  if (SYNCMAP_UNLIKELY((w & mask) != 0)) read_conflict(st, w, op);
+}
+SYNCMAP_ALWAYS_INLINE void peek_write(const misuse_state& st, std::uint64_t mask, const char* op) {
+  const std::uint64_t w = st.word.load(std::memory_order_relaxed);
+  if (SYNCMAP_UNLIKELY((w & mask) != 0)) write_conflict(st, w, op);
 }
 
 // The full-check paths, out of line: the code a call inlines stays a few
@@ -244,6 +292,12 @@ SYNCMAP_NOINLINE inline bool enter_read(misuse_state& st, const char* op) {
   return true;
 }
 
+SYNCMAP_NOINLINE inline void leave_read(misuse_state& st) noexcept {
+  // release: this call's reads happen before a writer that enters after
+  // reading the count this leaves (the fetch_sub heads a release sequence).
+  st.word.fetch_sub(1, std::memory_order_release);
+}
+
 // A write call: mark on entry, unmark on exit (destructor, also when the
 // container throws). leave() does the exit checks that may report; it is
 // called on the normal path only, never from the destructor, so that a
@@ -254,8 +308,7 @@ class write_scope {
     if (lv == check_level::full) {
       tid_ = enter_write(st, op);
     } else if (lv == check_level::peek) {
-      const std::uint64_t w = st.word.load(std::memory_order_relaxed);
-      if (SYNCMAP_UNLIKELY(w != 0)) write_conflict(st, w, op);
+      peek_write(st, ~std::uint64_t{0}, op);
     }
   }
   ~write_scope() {
@@ -268,11 +321,8 @@ class write_scope {
   const misuse_state* tracking() const noexcept { return lv_ == check_level::full ? &st_ : nullptr; }
 
   void leave(const char* op) {
-    if (lv_ == check_level::peek) {
-      // Go's exit check: someone entered while this unregistered write ran.
-      const std::uint64_t w = st_.word.load(std::memory_order_relaxed);
-      if (SYNCMAP_UNLIKELY(w != 0)) write_conflict(st_, w, op);
-    }
+    // Go's exit check: someone entered while this unregistered write ran.
+    if (lv_ == check_level::peek) peek_write(st_, ~std::uint64_t{0}, op);
   }
 
  private:
@@ -288,14 +338,11 @@ class read_scope {
     if (lv == check_level::full) {
       registered_ = enter_read(st, op);
     } else if (lv == check_level::peek) {
-      const std::uint64_t w = st.word.load(std::memory_order_relaxed);
-      if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) read_conflict(st, w, op);
+      peek_read(st, misuse_state::kWriting, op);
     }
   }
   ~read_scope() {
-    // release: this call's reads happen before a writer that enters after
-    // reading the count this leaves (the fetch_sub heads a release sequence).
-    if (registered_) st_.word.fetch_sub(1, std::memory_order_release);
+    if (registered_) leave_read(st_);
   }
   read_scope(const read_scope&) = delete;
   read_scope& operator=(const read_scope&) = delete;
@@ -310,6 +357,122 @@ class read_scope {
   misuse_state& st_;
   check_level lv_;
   bool registered_ = false;
+};
+
+// ---- Calls of maps compiled `sampled` ----
+//
+// The fast path has no scope object and no level: it carries one token
+// through the container call.
+//   kUnsampled      an unsampled call (all but one in N per thread): a
+//                   read (it peeked on entry for W, unless the runtime mode
+//                   is off), or a write in runtime mode off (no peeks);
+//   kUnsampledPeek  an unsampled write in runtime mode sampled: it peeked
+//                   on entry for any call in progress, and peeks again on
+//                   exit;
+//   kHeldNothing    the call that started a period, checked but holding
+//                   nothing: its entry reported and the handler returned,
+//                   or the runtime mode is off;
+//   otherwise       the call that started a period holds the map's mark: a
+//                   write, W with the token as the writer's thread id (ids
+//                   are 31 bits, in [1, kHeldNothing)); a read, one count
+//                   (kReadHeld).
+// The period start and the unmarking are out of line and take only the
+// state: no pointer to the caller's arguments escapes, so the container's
+// code inlined around them keeps its operands in registers.
+using sample_token = std::uint64_t;
+inline constexpr sample_token kUnsampled = 0;
+inline constexpr sample_token kUnsampledPeek = ~std::uint64_t{0};
+inline constexpr sample_token kHeldNothing = std::uint64_t{1} << 32;
+inline constexpr sample_token kReadHeld = 1;
+
+SYNCMAP_NOINLINE inline sample_token start_period_write(misuse_state& st, const char* op) {
+  if (next_sample_period() != check_level::full) return kHeldNothing;
+  const std::uint32_t tid = enter_write(st, op);
+  return tid != 0 ? tid : kHeldNothing;
+}
+SYNCMAP_NOINLINE inline sample_token start_period_read(misuse_state& st, const char* op) {
+  if (next_sample_period() != check_level::full) return kHeldNothing;
+  return enter_read(st, op) ? kReadHeld : kHeldNothing;
+}
+
+// The sampled counterparts of write_scope and read_scope: enter(), then
+// the container call, then leave() on the normal path (exit peeks, which
+// may report) and release() always (unmark; the destructor of
+// sampled_call, so also when the container throws).
+struct sampled_write {
+  SYNCMAP_ALWAYS_INLINE static sample_token enter(misuse_state& st, const char* op) {
+    const std::uint64_t s = count_sampled_call();
+    if (SYNCMAP_UNLIKELY(!is_unsampled(s))) return start_period_write(st, op);
+    // All ones if kSamplePeek is set, else 0: the peek mask and the token.
+    const std::uint64_t mask = std::uint64_t{0} - (s >> 63);
+    peek_write(st, mask, op);
+    return mask;
+  }
+  SYNCMAP_ALWAYS_INLINE static void leave(const misuse_state& st, sample_token tok, const char* op) {
+    // Go's exit check, for the unsampled write (see write_scope::leave).
+    if (SYNCMAP_LIKELY(tok == kUnsampledPeek)) peek_write(st, ~std::uint64_t{0}, op);
+  }
+  SYNCMAP_ALWAYS_INLINE static void release(misuse_state& st, sample_token tok) noexcept {
+    // tok in [1, kHeldNothing): a thread id, this call holds W (one compare).
+    if (SYNCMAP_UNLIKELY(tok - 1 < kHeldNothing - 1)) leave_write(st, static_cast<std::uint32_t>(tok));
+  }
+};
+struct sampled_read {
+  SYNCMAP_ALWAYS_INLINE static sample_token enter(misuse_state& st, const char* op) {
+    const std::uint64_t s = count_sampled_call();
+    if (SYNCMAP_UNLIKELY(!is_unsampled(s))) return start_period_read(st, op);
+    peek_read(st, s & kSamplePeek, op);  // kSamplePeek is kWriting's bit
+    return kUnsampled;
+  }
+  // Reads have no exit check (see read_scope::leave).
+  SYNCMAP_ALWAYS_INLINE static void leave(const misuse_state&, sample_token, const char*) noexcept {}
+  SYNCMAP_ALWAYS_INLINE static void release(misuse_state& st, sample_token tok) noexcept {
+    if (SYNCMAP_UNLIKELY(tok == kReadHeld)) leave_read(st);
+  }
+};
+static_assert(kSamplePeek == misuse_state::kWriting, "a read's peek mask is the sampling word's peek bit");
+template <class Scope>
+struct sampled_of;
+template <>
+struct sampled_of<write_scope> {
+  using type = sampled_write;
+};
+template <>
+struct sampled_of<read_scope> {
+  using type = sampled_read;
+};
+
+// One call of a sampled map. Its address never escapes: the reference and
+// the token stay in registers.
+template <class Scope>
+class sampled_call {
+  using S = typename sampled_of<Scope>::type;
+
+ public:
+  SYNCMAP_ALWAYS_INLINE sampled_call(misuse_state& st, const char* op)
+      : st_(st), tok_(opaque(S::enter(st, op))) {}
+  SYNCMAP_ALWAYS_INLINE ~sampled_call() { S::release(st_, tok_); }
+  sampled_call(const sampled_call&) = delete;
+  sampled_call& operator=(const sampled_call&) = delete;
+
+  SYNCMAP_ALWAYS_INLINE void leave(const char* op) { S::leave(st_, tok_, op); }
+
+ private:
+  // The token, hidden from the optimizer (no instruction: an empty asm
+  // that "may change" the register). Otherwise GCC knows the token on each
+  // path into the container call (unsampled, unsampled after a report,
+  // period start) and copies the container call into each to resolve the
+  // exit tests early; three copies of, say, _Hashtable::_M_erase are then
+  // too big to inline, where the bare container's one copy is inlined.
+  SYNCMAP_ALWAYS_INLINE static sample_token opaque(sample_token tok) noexcept {
+#if defined(__GNUC__) || defined(__clang__)
+    asm("" : "+r"(tok));
+#endif
+    return tok;
+  }
+
+  misuse_state& st_;
+  const sample_token tok_;
 };
 
 // The check an iterator runs before each use (Go's mapiternext check, plus
