@@ -495,7 +495,7 @@ class map_core {
         std::make_unique<table_type>((r.table == nullptr ? 0 : r.table->set.size()) + 1, hasher_, equal_);
     entry_type* chain = nullptr;
     if (r.table != nullptr) {
-      for (entry_type* e : r.table->set) {
+      r.table->for_each_prefetched([&](entry_type* e) {
         SYNCMAP_SCHEDULE_POINT(rebuild_step);
         if (e->try_expunge_locked()) {
           e->link = chain;
@@ -503,7 +503,7 @@ class map_core {
         } else {
           d->insert_reserved(e);
         }
-      }
+      });
     }
     dirty_ = d.release();
     expunged_ = chain;
