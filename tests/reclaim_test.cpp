@@ -33,6 +33,9 @@ struct counting_owner {
   }
 };
 
+constexpr reclaim::owner::ops kA{&counting_owner::dispose_a, nullptr};
+constexpr reclaim::owner::ops kB{&counting_owner::dispose_b, nullptr};
+
 class Reclaim : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -74,7 +77,7 @@ TEST_F(Reclaim, LeavingTheOutermostSectionAnnouncesQuiescence) {
 }
 
 TEST_F(Reclaim, QuiesceDisposesEverythingRetiredBefore) {
-  const reclaim::owner o(&counting_owner::dispose_a);
+  const reclaim::owner o(kA);
   for (int i = 0; i < 10; ++i) retire_one(o);
   reclaim::quiesce();
   EXPECT_EQ(counting_owner::disposed[0].load(), 10);
@@ -91,7 +94,7 @@ TEST_F(Reclaim, EpochCannotAdvanceTwiceWhileASectionIsOpen) {
   });
   while (!inside.load()) std::this_thread::yield();
   const std::uint64_t start = reclaim::stats().epoch;
-  const reclaim::owner o(&counting_owner::dispose_a);
+  const reclaim::owner o(kA);
   for (unsigned i = 0; i < 4 * kNodesPerCollection; ++i) retire_one(o);  // triggers collections
   EXPECT_LE(reclaim::stats().epoch, start + 1);
   EXPECT_EQ(counting_owner::disposed[0].load(), 0) << "disposed while a section that could see it was open";
@@ -102,7 +105,7 @@ TEST_F(Reclaim, EpochCannotAdvanceTwiceWhileASectionIsOpen) {
 }
 
 TEST_F(Reclaim, CollectionFreesWithoutQuiesceWhenNoSectionIsOpen) {
-  const reclaim::owner o(&counting_owner::dispose_a);
+  const reclaim::owner o(kA);
   for (unsigned i = 0; i < 4 * kNodesPerCollection; ++i) retire_one(o);
   EXPECT_GT(counting_owner::disposed[0].load(), 0);
 }
@@ -110,8 +113,10 @@ TEST_F(Reclaim, CollectionFreesWithoutQuiesceWhenNoSectionIsOpen) {
 // A node that stands for one whole collection's worth of bytes.
 std::size_t one_collection(const reclaim::node*, unsigned) noexcept { return reclaim::kCollectBytes; }
 
+constexpr reclaim::owner::ops kSizedA{&counting_owner::dispose_a, &one_collection};
+
 TEST_F(Reclaim, CollectionIsTriggeredByRetiredBytesNotByNodeCount) {
-  const reclaim::owner o(&counting_owner::dispose_a, &one_collection);
+  const reclaim::owner o(kSizedA);
   retire_one(o);  // collects at the section's end: advances once
   retire_one(o);  // collects again: the first node is two epochs old
   EXPECT_EQ(counting_owner::disposed[0].load(), 1);
@@ -119,8 +124,8 @@ TEST_F(Reclaim, CollectionIsTriggeredByRetiredBytesNotByNodeCount) {
 }
 
 TEST_F(Reclaim, PendingBytesCountEachNodeAsItsOwnerSizesIt) {
-  const reclaim::owner sized(&counting_owner::dispose_a, &one_collection);
-  const reclaim::owner unsized(&counting_owner::dispose_b);
+  const reclaim::owner sized(kSizedA);
+  const reclaim::owner unsized(kB);
   {
     reclaim::section outer;  // no collection until it ends
     reclaim::retire(outer, sized, new probe, 0);
@@ -142,7 +147,7 @@ std::thread reader_holding_a_section(std::atomic<bool>& inside, F leave_when) {
 
 // Retires nodes of a collection's worth each until the writer waited once.
 TEST_F(Reclaim, WriterWaitsForAReaderHoldingTheEpochOnceItsPendingBytesPassThePressureLimit) {
-  const reclaim::owner o(&counting_owner::dispose_a, &one_collection);
+  const reclaim::owner o(kSizedA);
   constexpr unsigned kToPressure = reclaim::kPressureBytes / reclaim::kCollectBytes + 2;
   // The reader leaves as soon as the writer starts waiting; if the machine
   // keeps it off the CPU for the whole wait bound, the writer gives up and
@@ -166,7 +171,7 @@ TEST_F(Reclaim, WriterWaitsForAReaderHoldingTheEpochOnceItsPendingBytesPassThePr
 }
 
 TEST_F(Reclaim, WriterGivesUpWaitingForAReaderThatNeverLeavesOncePerDoublingOfItsGarbage) {
-  const reclaim::owner o(&counting_owner::dispose_a, &one_collection);
+  const reclaim::owner o(kSizedA);
   constexpr unsigned kNodes = 16 * reclaim::kPressureBytes / reclaim::kCollectBytes;
   std::atomic<bool> inside{false};
   std::atomic<bool> done{false};
@@ -187,9 +192,9 @@ TEST_F(Reclaim, WriterGivesUpWaitingForAReaderThatNeverLeavesOncePerDoublingOfIt
 }
 
 TEST_F(Reclaim, DrainDisposesTheOwnersNodesOnly) {
-  const reclaim::owner a(&counting_owner::dispose_a);
+  const reclaim::owner a(kA);
   {
-    const reclaim::owner b(&counting_owner::dispose_b);
+    const reclaim::owner b(kB);
     for (int i = 0; i < 5; ++i) {
       retire_one(a);
       retire_one(b);
@@ -206,7 +211,7 @@ TEST_F(Reclaim, DrainTakesNodesFromTheListsOfAnotherLiveThread) {
   std::atomic<bool> retired{false};
   std::atomic<bool> drained{false};
   {
-    const reclaim::owner o(&counting_owner::dispose_a);
+    const reclaim::owner o(kA);
     std::thread other([&] {
       for (int i = 0; i < 5; ++i) retire_one(o);
       retired = true;
@@ -222,7 +227,7 @@ TEST_F(Reclaim, DrainTakesNodesFromTheListsOfAnotherLiveThread) {
 
 TEST_F(Reclaim, OwnerDestructorDrains) {
   {
-    const reclaim::owner o(&counting_owner::dispose_a);
+    const reclaim::owner o(kA);
     for (int i = 0; i < 3; ++i) retire_one(o);
   }
   EXPECT_EQ(counting_owner::disposed[0].load(), 3);

@@ -81,7 +81,7 @@ struct config {
   // Bytes retired after which a thread collects (reclaim::set_collect_bytes):
   // far below the library's 128 KiB, so that the epoch advances often and a
   // reclamation bug has many chances to show in a short run.
-  std::uint64_t collect_bytes = 1024;
+  std::uint64_t collect_bytes = 256;
 };
 
 // Everything one workload run produced.

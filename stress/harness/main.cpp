@@ -47,7 +47,7 @@ const char* const kUsage =
     "  --fail-fast         stop after the first workload that fails\n"
     "  --passes N          cycle through the workloads N times, each run lasting duration/N (or ops/N),\n"
     "                      so that every workload starts early (pass p uses seed + p)\n"
-    "  --collect-bytes N   reclaim after N bytes retired per thread (default 1024; 0: the library's\n"
+    "  --collect-bytes N   reclaim after N bytes retired per thread (default 256; 0: the library's\n"
     "                      own 131072); small values advance the epoch more often\n"
     "  --quiet             no progress lines\n";
 

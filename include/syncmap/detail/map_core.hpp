@@ -538,7 +538,8 @@ class map_core {
 
   // Owns every retired node of this map. Declared first so that it is
   // destroyed last, draining after the destructor body freed the live ones.
-  reclaim::owner owner_{&dispose, &size_of};
+  static constexpr reclaim::owner::ops kOwnerOps{&dispose, &size_of};
+  reclaim::owner owner_{kOwnerOps};
 
   // The snapshot: loaded (acquire) by every operation, stored only under mu_.
   snapshot_ptr<table_type> read_;

@@ -59,6 +59,10 @@ void release_transient(thread_record& self) noexcept;
 // Its size function estimates a node's bytes (the object itself, not what its
 // members own elsewhere); the domain collects by retired bytes. Without one,
 // every node counts kDefaultNodeBytes.
+//
+// The functions sit in a static `ops` table, one per map type, and the owner
+// holds one pointer to it: an owner is a member of every map, and this keeps
+// it one word, as it was before nodes had sizes.
 class alignas(8) owner {
  public:
   using dispose_fn = void (*)(node* n, unsigned kind) noexcept;
@@ -66,7 +70,13 @@ class alignas(8) owner {
   static constexpr unsigned kKindBits = 3;
   static constexpr std::uintptr_t kKindMask = (std::uintptr_t{1} << kKindBits) - 1;
 
-  explicit owner(dispose_fn fn, size_fn size = nullptr) noexcept : dispose_(fn), size_(size) {}
+  // What an owner does with its nodes. Must outlive the owner (a static).
+  struct ops {
+    dispose_fn dispose;  // frees a node given its kind
+    size_fn size;        // may be null
+  };
+
+  explicit owner(const ops& o) noexcept : ops_(&o) {}
   owner(const owner&) = delete;
   owner& operator=(const owner&) = delete;
   ~owner() { drain(); }
@@ -78,15 +88,14 @@ class alignas(8) owner {
   // so by the C++ object model no operation on it is running).
   void drain() const noexcept;
 
-  void dispose(node* n, unsigned kind) const noexcept { dispose_(n, kind); }
+  void dispose(node* n, unsigned kind) const noexcept { ops_->dispose(n, kind); }
 
   std::size_t bytes_of(const node* n, unsigned kind) const noexcept {
-    return size_ == nullptr ? kDefaultNodeBytes : size_(n, kind);
+    return ops_->size == nullptr ? kDefaultNodeBytes : ops_->size(n, kind);
   }
 
  private:
-  dispose_fn dispose_;  // immutable
-  size_fn size_;        // immutable; may be null
+  const ops* ops_;  // immutable; points to a static
 };
 
 // Enters a read section on construction and leaves it on destruction.
