@@ -40,7 +40,7 @@ namespace reclaim {
 // (kPressureBytes; a reader inside a section holds the epoch back), it waits
 // for that reader -- yielding, then sleeping, and retrying the advance --
 // until its pending bytes fall below kPressureBytes, for at most
-// kMaxPressureWait. The bound is what makes the wait safe: the caller is
+// kMaxPressureWaitMicros. The bound is what makes the wait safe: the caller is
 // outside every section and holds no map mutex, but it may hold a lock of its
 // own that the reader it waits for is about to take inside a range()
 // callback. Such a reader then delays the writer by the bound, once per

@@ -76,7 +76,7 @@ inline constexpr std::size_t kDefaultNodeBytes = 64;
 // hold the epoch back (a reader preempted inside a section holds it for a
 // whole time slice, during which a writer retires megabytes): back-pressure,
 // like the allocation assists of Go's garbage collector. The wait is bounded
-// (kMaxPressureWait); see collect().
+// (kMaxPressureWaitMicros); see collect().
 inline constexpr std::size_t kPressureBytes = 4 * kCollectBytes;
 
 // The padding is deliberate: the hot line (written on every section) and the
