@@ -247,6 +247,20 @@ void relieve_pressure(thread_record& self) noexcept {
   }
 }
 
+// One collection, unless this thread is already inside one (a disposal that
+// re-enters a map ends a section of its own, whose collection must not
+// recurse into this one). Only collect() passes may_wait: a record being
+// given up (thread exit, a transient record) leaves what is still pending to
+// the next collection of any thread.
+void collect_once(thread_record& self, bool may_wait) noexcept {
+  if (self.collecting) return;
+  self.collecting = true;
+  self.retired_bytes_since_collect = 0;
+  collect_ready(self);
+  if (may_wait) relieve_pressure(self);
+  self.collecting = false;
+}
+
 void release_record(thread_record& r) noexcept {
   tls_record = nullptr;
   r.transient = false;
@@ -278,7 +292,7 @@ exit_handler::~exit_handler() {
   t_exited = true;
   thread_record* r = tls_record;
   if (r == nullptr) return;
-  if (!r->collecting) collect_ready(*r);
+  collect_once(*r, /*may_wait=*/false);
   release_record(*r);
 }
 
@@ -312,23 +326,10 @@ thread_record* register_thread() {
   return r;
 }
 
-void collect(thread_record& self) noexcept {
-  if (self.collecting) return;
-  self.collecting = true;
-  self.retired_bytes_since_collect = 0;
-  collect_ready(self);
-  relieve_pressure(self);
-  self.collecting = false;
-}
+void collect(thread_record& self) noexcept { collect_once(self, /*may_wait=*/true); }
 
 void release_transient(thread_record& self) noexcept {
-  // No back-pressure: the record is being given up, and what it leaves
-  // pending is freed by the next collection of any thread.
-  if (!self.collecting) {
-    self.collecting = true;
-    collect_ready(self);
-    self.collecting = false;
-  }
+  collect_once(self, /*may_wait=*/false);
   release_record(self);
 }
 
