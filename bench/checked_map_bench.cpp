@@ -51,8 +51,17 @@ void per_op(benchmark::State& state) {
                          benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+// The batches of hits both find benchmarks time; with kFloor, each lookup is
+// preceded by the floor's countdown (see BM_FindFloor).
+thread_local int t_floor_countdown = 0;
 template <class Map>
-void BM_Find(benchmark::State& state) {
+SYNCMAP_NOINLINE void floor_rare_call(Map& m) {
+  benchmark::DoNotOptimize(&m);
+  t_floor_countdown = 64;
+}
+
+template <class Map, bool kFloor>
+SYNCMAP_ALWAYS_INLINE void find_batches(benchmark::State& state) {
   const std::int64_t size = state.range(0);
   Map m;
   fill(m, 0, size);
@@ -60,12 +69,20 @@ void BM_Find(benchmark::State& state) {
   std::int64_t sum = 0;
   for (auto _ : state) {
     for (std::int64_t b = 0; b < kBatch; ++b) {
+      if constexpr (kFloor) {
+        if (SYNCMAP_UNLIKELY(--t_floor_countdown <= 0)) floor_rare_call(m);
+      }
       auto it = m.find(key(i++, size));
       if (it != m.end()) sum += it->second;
     }
   }
   benchmark::DoNotOptimize(sum);
   per_op(state);
+}
+
+template <class Map>
+void BM_Find(benchmark::State& state) {
+  find_batches<Map, false>(state);
 }
 
 // The floor of any sampling wrapper, for comparison: the bare container's
@@ -75,29 +92,9 @@ void BM_Find(benchmark::State& state) {
 // accesses). No peek, no state word, no check. The call makes the compiler
 // reload the container's fields on every lookup instead of keeping them in
 // registers across the loop.
-thread_local int t_floor_countdown = 0;
-template <class Map>
-SYNCMAP_NOINLINE void floor_rare_call(Map& m) {
-  benchmark::DoNotOptimize(&m);
-  t_floor_countdown = 64;
-}
-
 template <class Map>
 void BM_FindFloor(benchmark::State& state) {
-  const std::int64_t size = state.range(0);
-  Map m;
-  fill(m, 0, size);
-  std::int64_t i = 0;
-  std::int64_t sum = 0;
-  for (auto _ : state) {
-    for (std::int64_t b = 0; b < kBatch; ++b) {
-      if (SYNCMAP_UNLIKELY(--t_floor_countdown <= 0)) floor_rare_call(m);
-      auto it = m.find(key(i++, size));
-      if (it != m.end()) sum += it->second;
-    }
-  }
-  benchmark::DoNotOptimize(sum);
-  per_op(state);
+  find_batches<Map, true>(state);
 }
 
 template <class Map>
