@@ -42,11 +42,7 @@ struct recorded_ops {
   template <class Log>
   static std::optional<value_t> load(Map& m, std::uint32_t thread, key_t k, Log&& log) {
     operation op = begin(op_kind::load, thread, k);
-    const auto r = m.load(static_cast<map_key>(k));
-    op.ok = r.has_value();
-    if (r) op.value = Codec::get(*r);
-    end(op, log);
-    return op.ok ? std::optional<value_t>(op.value) : std::nullopt;
+    return end_optional(op, m.load(static_cast<map_key>(k)), log);
   }
   template <class Log>
   static bool contains(Map& m, std::uint32_t thread, key_t k, Log&& log) {
@@ -76,11 +72,7 @@ struct recorded_ops {
   template <class Log>
   static std::optional<value_t> load_and_delete(Map& m, std::uint32_t thread, key_t k, Log&& log) {
     operation op = begin(op_kind::load_and_delete, thread, k);
-    const auto r = m.load_and_delete(static_cast<map_key>(k));
-    op.ok = r.has_value();
-    if (r) op.value = Codec::get(*r);
-    end(op, log);
-    return op.ok ? std::optional<value_t>(op.value) : std::nullopt;
+    return end_optional(op, m.load_and_delete(static_cast<map_key>(k)), log);
   }
   template <class Log>
   static bool erase(Map& m, std::uint32_t thread, key_t k, Log&& log) {
@@ -93,11 +85,7 @@ struct recorded_ops {
   static std::optional<value_t> swap(Map& m, std::uint32_t thread, key_t k, value_t v, Log&& log) {
     operation op = begin(op_kind::swap, thread, k);
     op.arg = v;
-    const auto r = m.swap(static_cast<map_key>(k), Codec::make(v));
-    op.ok = r.has_value();
-    if (r) op.value = Codec::get(*r);
-    end(op, log);
-    return op.ok ? std::optional<value_t>(op.value) : std::nullopt;
+    return end_optional(op, m.swap(static_cast<map_key>(k), Codec::make(v)), log);
   }
   template <class Log>
   static bool compare_and_swap(Map& m, std::uint32_t thread, key_t k, value_t expected, value_t v,
@@ -137,6 +125,15 @@ struct recorded_ops {
   static void end(operation& op, Log& log) {
     op.response = now();
     log(static_cast<const operation&>(op));
+  }
+  // Ends op, whose call returned r (a value or nothing), and returns r's
+  // value as the checker sees it.
+  template <class R, class Log>
+  static std::optional<value_t> end_optional(operation& op, const R& r, Log& log) {
+    op.ok = r.has_value();
+    if (r) op.value = Codec::get(*r);
+    end(op, log);
+    return op.ok ? std::optional<value_t>(op.value) : std::nullopt;
   }
 };
 
