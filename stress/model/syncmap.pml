@@ -44,7 +44,7 @@
  *     modelled as SC loads).  ThreadSanitizer and the runtime
  *     linearizability checker cover the C++ memory model.
  *   - hashing: a table is one entry slot per key (keys 0 and 1); the
- *     Abseil set and its growth (reserve_more) are not modelled.
+ *     hash table and its growth (table.hpp, reserve_more) are not modelled.
  *   - exceptions, observe()/before_store() callbacks: not modelled.
  *   - compare_exchange_weak's spurious failure (try_expunge_locked) is not
  *     modelled: it only repeats the loop with the same p.

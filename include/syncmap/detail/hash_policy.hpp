@@ -1,14 +1,13 @@
 // Copyright (c) syncmap authors. Licensed under the MIT license (see LICENSE).
 //
-// How the entry sets (snapshot and dirty map) hash and compare. They hold
-// entry pointers but are searched by key:
-//   - an entry hashes to the hash cached in it, so a rehash never calls the
-//     user's Hash (it cannot throw, and costs no key hashing);
+// How the entry tables (snapshot and dirty map, table.hpp) hash and compare.
+// They hold entry pointers but are searched by key:
 //   - a key hashes with the user's Hash, mixed unless it is absl::Hash (which
 //     mixes already): std::hash of integers and pointers is the identity,
-//     whose low bits the Swiss table uses as its 7-bit tag;
-//   - two entries are equal only if they are the same entry (a set never
-//     holds two entries for one key), so inserting an entry runs no user code;
+//     and the table indexes its slots with the hash's low bits;
+//   - an entry caches its key's hash and the table copies it into the slot,
+//     so neither a rehash nor an insert calls the user's Hash (they cannot
+//     throw, and cost no key hashing);
 //   - an entry equals a key when the user's KeyEqual says so.
 
 #ifndef SYNCMAP_DETAIL_HASH_POLICY_HPP_
@@ -33,8 +32,8 @@ struct is_transparent : std::false_type {};
 template <class T>
 struct is_transparent<T, std::void_t<typename T::is_transparent>> : std::true_type {};
 
-// A multiply-xorshift finalizer: every input bit reaches the low 7 bits
-// (the Swiss table's tag) and the high bits (its probe start).
+// A multiply-xorshift finalizer: every input bit reaches the low bits (the
+// table's slot index) and the high bits.
 inline std::size_t mix_hash(std::size_t h) noexcept {
   std::uint64_t x = h;
   x ^= x >> 32;
@@ -43,21 +42,12 @@ inline std::size_t mix_hash(std::size_t h) noexcept {
   return static_cast<std::size_t>(x);
 }
 
-// Excludes entry pointers from the key overloads below (an Entry* would
-// otherwise match `const K&` better than `const Entry*`).
-template <class K, class Entry>
-using if_key = std::enable_if_t<!std::is_convertible<const K&, const Entry*>::value, int>;
-
 template <class Entry, class Hash>
 class entry_hasher {
  public:
-  using is_transparent = void;
-
   explicit entry_hasher(const Hash& hash) : hash_(hash) {}
 
-  std::size_t operator()(const Entry* e) const noexcept { return e->hash(); }
-
-  template <class K, if_key<K, Entry> = 0>
+  template <class K>
   std::size_t operator()(const K& key) const {
     if constexpr (is_absl_hash<Hash>::value) {
       return hash_(key);
@@ -75,19 +65,11 @@ class entry_hasher {
 template <class Entry, class KeyEqual>
 class entry_equal {
  public:
-  using is_transparent = void;
-
   explicit entry_equal(const KeyEqual& eq) : eq_(eq) {}
 
-  bool operator()(const Entry* a, const Entry* b) const noexcept { return a == b; }
-
-  template <class K, if_key<K, Entry> = 0>
+  template <class K>
   bool operator()(const Entry* e, const K& key) const {
     return eq_(e->key(), key);
-  }
-  template <class K, if_key<K, Entry> = 0>
-  bool operator()(const K& key, const Entry* e) const {
-    return eq_(key, e->key());
   }
 
   const KeyEqual& user_equal() const noexcept { return eq_; }

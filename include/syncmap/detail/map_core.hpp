@@ -39,6 +39,7 @@
 #include "syncmap/detail/reclaim.hpp"
 #include "syncmap/detail/schedule_point.hpp"
 #include "syncmap/detail/snapshot.hpp"
+#include "syncmap/detail/table.hpp"
 
 namespace syncmap {
 namespace detail {
@@ -50,7 +51,7 @@ class map_core {
   using box_type = box<Value>;
   using hasher_type = entry_hasher<entry_type, Hash>;
   using equal_type = entry_equal<entry_type, KeyEqual>;
-  using table_type = table<entry_type, Hash, KeyEqual>;
+  using table_type = table<entry_type, equal_type>;
 
   map_core(const Hash& hash, const KeyEqual& eq) : hasher_(hash), equal_(eq) {}
   map_core(const map_core&) = delete;
@@ -61,7 +62,7 @@ class map_core {
     // for any C++ object), so nothing is retired: free directly.
     const auto r = read_.load_locked();
     if (r.table != nullptr) {
-      for (entry_type* e : r.table->set) {
+      for (entry_type* e : *r.table) {
         // With dirty_ present, its entries are freed below; the snapshot's
         // other entries are expunged and in no other table.
         if (dirty_ == nullptr || e->state() == entry_type::expunged()) entry_type::destroy(e);
@@ -69,7 +70,7 @@ class map_core {
       delete r.table;
     }
     if (dirty_ != nullptr) {
-      for (entry_type* e : dirty_->set) entry_type::destroy(e);
+      for (entry_type* e : *dirty_) entry_type::destroy(e);
       delete dirty_;
     }
     // owner_'s destructor, which runs after this body, drains what earlier
@@ -282,7 +283,7 @@ class map_core {
     }
     if (r.table == nullptr) return;
     // The table is immutable and kept alive by s, even if f clears the map.
-    for (const entry_type* e : r.table->set) {
+    for (const entry_type* e : *r.table) {
       SYNCMAP_SCHEDULE_POINT(range_step);
       const box_type* const p = e->state();
       if (!entry_type::holds_value(p)) continue;
@@ -304,7 +305,7 @@ class map_core {
       read_.store_locked(nullptr, false);
       SYNCMAP_SCHEDULE_POINT(clear_published);
       if (r.table != nullptr) {
-        for (entry_type* e : r.table->set) {
+        for (entry_type* e : *r.table) {
           // Entries also in dirty_ are retired with it below.
           if (dirty_ == nullptr || e->state() == entry_type::expunged()) {
             reclaim::retire(s, owner_, e, kEntry);
@@ -314,8 +315,8 @@ class map_core {
       }
     }
     if (dirty_ != nullptr) {
-      for (entry_type* e : dirty_->set) reclaim::retire(s, owner_, e, kEntry);
-      dirty_->set.clear();
+      for (entry_type* e : *dirty_) reclaim::retire(s, owner_, e, kEntry);
+      dirty_->clear();
     }
     expunged_ = nullptr;
     misses_ = 0;
@@ -333,7 +334,7 @@ class map_core {
     // does. Entries cannot be retired while we hold the mutex.
     const table_type* t = dirty_ != nullptr ? dirty_ : read_.load_locked().table;
     if (t != nullptr) {
-      for (const entry_type* e : t->set) {
+      for (const entry_type* e : *t) {
         SYNCMAP_SCHEDULE_POINT(size_step);
         if (entry_type::holds_value(e->state()) && !f(e)) break;
       }
@@ -382,8 +383,7 @@ class map_core {
       case kEntry:
         return sizeof(entry_type);
       default:
-        return sizeof(table_type) +
-               static_cast<const table_type*>(n)->set.capacity() * (sizeof(entry_type*) + 1);
+        return sizeof(table_type) + table_type::slot_bytes(static_cast<const table_type*>(n)->capacity());
     }
   }
 
@@ -391,10 +391,11 @@ class map_core {
     return std::make_unique<box_type>(std::in_place, std::move(value));
   }
 
-  static bool is_empty(const table_type* t) noexcept { return t == nullptr || t->set.empty(); }
+  static bool is_empty(const table_type* t) noexcept { return t == nullptr || t->empty(); }
 
+  // Inline: on the read path it is the whole probe (table::find).
   template <class K>
-  static entry_type* find(const table_type* t, const K& key, std::size_t h) {
+  SYNCMAP_ALWAYS_INLINE static entry_type* find(const table_type* t, const K& key, std::size_t h) {
     return t == nullptr ? nullptr : t->find(key, h);
   }
 
@@ -491,8 +492,7 @@ class map_core {
     const auto r = read_.load_locked();
     // Room for every snapshot entry plus the new key. May throw; then
     // nothing changed.
-    auto d =
-        std::make_unique<table_type>((r.table == nullptr ? 0 : r.table->set.size()) + 1, hasher_, equal_);
+    auto d = std::make_unique<table_type>((r.table == nullptr ? 0 : r.table->size()) + 1, equal_);
     entry_type* chain = nullptr;
     if (r.table != nullptr) {
       r.table->for_each_prefetched([&](entry_type* e) {
@@ -513,7 +513,7 @@ class map_core {
   // Go's missLocked: promotes dirty_ once the misses reach its size.
   void miss_locked(const reclaim::section& s) {
     ++misses_;
-    const std::size_t entries = dirty_->set.size();
+    const std::size_t entries = dirty_->size();
     if (misses_ < entries - std::min(dirty_deleted_, entries)) return;
     promote_locked(s);
   }

@@ -32,11 +32,11 @@ struct map_test_access {
     map_shape out;
     m.core_.inspect_locked_state([&](auto view, auto* dirty, std::size_t misses) {
       out.has_snapshot = view.table != nullptr;
-      out.snapshot_entries = view.table == nullptr ? 0 : view.table->set.size();
+      out.snapshot_entries = view.table == nullptr ? 0 : view.table->size();
       out.amended = view.amended;
       out.has_dirty = dirty != nullptr;
-      out.dirty_entries = dirty == nullptr ? 0 : dirty->set.size();
-      out.dirty_room = dirty == nullptr ? 0 : dirty->insertable_without_growth(dirty->set.capacity());
+      out.dirty_entries = dirty == nullptr ? 0 : dirty->size();
+      out.dirty_room = dirty == nullptr ? 0 : dirty->insertable_without_growth(dirty->capacity());
       out.misses = misses;
     });
     return out;
