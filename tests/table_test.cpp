@@ -138,6 +138,18 @@ TEST_F(Table, IterationVisitsEveryEntryOnce) {
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], 1) << i;
 }
 
+TEST_F(Table, IterationVisitsTheEntriesInInsertionOrderAcrossGrowth) {
+  const std::unique_ptr<table_t> t(make(0));
+  std::vector<entry_t*> inserted;
+  for (int i = 0; i < 1000; ++i) {
+    t->reserve_more(1);
+    inserted.push_back(entry(i));
+    t->insert_reserved(inserted.back());
+  }
+  const std::vector<entry_t*> seen(t->begin(), t->end());
+  EXPECT_EQ(seen, inserted);
+}
+
 TEST_F(Table, ClearEmptiesTheTableAndItTakesEntriesAgain) {
   for (int n : {10, 1000}) {  // a small slot array is kept, a large one freed
     const std::unique_ptr<table_t> t(make(0));

@@ -383,7 +383,7 @@ class map_core {
       case kEntry:
         return sizeof(entry_type);
       default:
-        return sizeof(table_type) + table_type::slot_bytes(static_cast<const table_type*>(n)->capacity());
+        return sizeof(table_type) + table_type::array_bytes(static_cast<const table_type*>(n)->capacity());
     }
   }
 

@@ -12,7 +12,10 @@
 //   - growth moves slots and never dereferences an entry (the hash is in the
 //     slot), so rehashing a million-key table is a sequential copy, not a
 //     million cache misses;
-//   - iteration walks one dense array.
+//   - iteration walks a dense array of the entries in insertion order, kept
+//     beside the slots (8 bytes per entry of room), not the slots: no empty
+//     slot to test (a branch the CPU mispredicts at random), and the
+//     entries are visited in allocation order.
 //
 // Why not absl::flat_hash_set<Entry*> (what the tables were before): its
 // find() did not inline into the read path (GCC kept raw_hash_set::find out
@@ -55,12 +58,15 @@ class table : public reclaim::node {
   };
 
   // A table that takes `entries` entries without growing. Throws
-  // std::bad_alloc if the slots cannot be allocated.
-  table(std::size_t entries, const Equal& eq) : eq_(eq) { allocate(capacity_for(entries)); }
+  // std::bad_alloc if its arrays cannot be allocated.
+  table(std::size_t entries, const Equal& eq) : eq_(eq) {
+    arrays a(capacity_for(entries));  // may throw
+    adopt(a);
+  }
 
   table(const table&) = delete;
   table& operator=(const table&) = delete;
-  ~table() { release(); }
+  ~table() { arrays::release(slots_, order_, capacity_); }
 
   // The entry for `key`, whose hash is `hash`; nullptr if absent. May throw
   // what the user's KeyEqual throws. Inline: it is most of a load hit.
@@ -87,30 +93,31 @@ class table : public reclaim::node {
     if (needed <= insertable_without_growth(capacity_)) return;
     std::size_t bigger = capacity_for(needed);
     if (bigger < 2 * capacity_) bigger = 2 * capacity_;
-    slot* const old = slots_;
-    const std::size_t old_capacity = capacity_;
-    allocate(bigger);  // may throw; then nothing changed
-    // Re-place every slot: no entry is dereferenced (the slot has the hash),
-    // nothing can throw.
-    for (std::size_t i = 0; i < old_capacity; ++i) {
-      if (old[i].entry != nullptr) place(old[i]);
+    arrays a(bigger);  // may throw; then nothing changed
+    // From here nothing can throw. Re-place every slot (no entry is
+    // dereferenced: the slot has the hash) and copy the entry order.
+    for (std::size_t i = 0; i < capacity_; ++i) {
+      if (slots_[i].entry != nullptr) place(a.slots, a.mask(), slots_[i]);
     }
-    if (old_capacity != 0) free_slots(old);
+    if (size_ != 0) std::memcpy(static_cast<void*>(a.order), order_, size_ * sizeof(Entry*));
+    arrays::release(slots_, order_, capacity_);
+    adopt(a);
   }
 
   // Inserts an entry for a key the table lacks, after reserve_more() (or the
   // constructor) made room. Never throws and runs no user code.
   void insert_reserved(Entry* e) noexcept {
-    place(slot{e->hash(), e});
-    ++size_;
+    place(slots_, mask_, slot{e->hash(), e});
+    order_[size_++] = e;
   }
 
-  // Empties the table (the caller disposes of the entries) and frees a large
-  // slot array, as absl's clear() does. Never throws.
+  // Empties the table (the caller disposes of the entries) and frees large
+  // arrays, as absl's clear() does. Never throws.
   void clear() noexcept {
     if (capacity_ > kKeepOnClear) {
-      release();
-      set_empty();
+      arrays::release(slots_, order_, capacity_);
+      arrays none(0);  // allocates nothing
+      adopt(none);
     } else if (capacity_ != 0) {
       std::memset(static_cast<void*>(slots_), 0, capacity_ * sizeof(slot));
     }
@@ -122,46 +129,23 @@ class table : public reclaim::node {
   // The number of slots: 0 or a power of two.
   std::size_t capacity() const noexcept { return capacity_; }
 
-  // Iterates the entries (Entry*), in slot order.
-  class const_iterator {
-   public:
-    const_iterator(const slot* p, const slot* end) noexcept : p_(p), end_(end) { skip_empty(); }
-    Entry* operator*() const noexcept { return p_->entry; }
-    const_iterator& operator++() noexcept {
-      ++p_;
-      skip_empty();
-      return *this;
-    }
-    bool operator==(const const_iterator& o) const noexcept { return p_ == o.p_; }
-    bool operator!=(const const_iterator& o) const noexcept { return p_ != o.p_; }
-
-   private:
-    void skip_empty() noexcept {
-      while (p_ != end_ && p_->entry == nullptr) ++p_;
-    }
-    const slot* p_;
-    const slot* end_;
-  };
-  const_iterator begin() const noexcept { return {slots_, slots_ + capacity_}; }
-  const_iterator end() const noexcept { return {slots_ + capacity_, slots_ + capacity_}; }
+  // The entries (Entry*) in the order they were inserted: a dense array, so
+  // iteration (range(), the rebuild of the dirty map, size()) visits exactly
+  // the entries, with no empty slot to test, and in allocation order, which
+  // is usually address order.
+  Entry* const* begin() const noexcept { return order_; }
+  Entry* const* end() const noexcept { return order_ + size_; }
 
   // Calls f(e) for every entry, asking the CPU for each entry's first cache
   // line kPrefetchDistance entries early. The rebuild of the dirty map reads
-  // every entry's state; the entries of a large map are spread over the heap
-  // in hash order, so a plain walk waits out one cache miss per entry, one
-  // after the other. A prefetch has no visible effect, so f sees exactly
-  // what a plain walk would show.
+  // every entry's state, and a plain walk of a large map waits out one cache
+  // miss per entry, one after the other. A prefetch has no visible effect, so
+  // f sees exactly what a plain walk would show.
   template <class F>
   void for_each_prefetched(F&& f) const {
-    const_iterator ahead = begin();
-    const const_iterator last = end();
-    for (std::size_t i = 0; i < kPrefetchDistance && ahead != last; ++i, ++ahead) __builtin_prefetch(*ahead);
-    for (const_iterator it = begin(); it != last; ++it) {
-      if (ahead != last) {
-        __builtin_prefetch(*ahead);
-        ++ahead;
-      }
-      f(*it);
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (i + kPrefetchDistance < size_) __builtin_prefetch(order_[i + kPrefetchDistance]);
+      f(order_[i]);
     }
   }
 
@@ -193,46 +177,69 @@ class table : public reclaim::node {
     return c;
   }
 
-  // Bytes of the slot array of a table of this capacity.
-  static constexpr std::size_t slot_bytes(std::size_t capacity) noexcept { return capacity * sizeof(slot); }
+  // Bytes of the arrays of a table of this capacity: its slots and its entry
+  // order (room for insertable_without_growth(capacity) entries).
+  static constexpr std::size_t array_bytes(std::size_t capacity) noexcept {
+    return capacity * sizeof(slot) + insertable_without_growth(capacity) * sizeof(Entry*);
+  }
 
  private:
-  // clear() keeps a slot array up to this size (4 KiB), frees a larger one.
+  // clear() keeps arrays of up to this many slots (4 KiB), frees larger ones.
   static constexpr std::size_t kKeepOnClear = 256;
 
-  // Stores s in the first empty slot of its probe sequence. There is room.
-  void place(const slot& s) noexcept {
-    std::size_t i = s.hash & mask_;
-    while (slots_[i].entry != nullptr) i = (i + 1) & mask_;
-    slots_[i] = s;
-  }
-
-  // Points the table at a fresh array of `capacity` empty slots (or at
-  // kEmptySlot for 0). Throws std::bad_alloc before changing anything.
-  void allocate(std::size_t capacity) {
-    if (capacity == 0) {
-      set_empty();
-      return;
+  // A table's two arrays, owned until adopt() takes them: the slots (zeroed:
+  // every slot empty) and the entry order. Allocation throws std::bad_alloc
+  // before anything is owned; operator new, so that allocation-failure tests
+  // can fail it.
+  struct arrays {
+    explicit arrays(std::size_t cap) : capacity(cap) {
+      if (cap == 0) return;
+      slots = static_cast<slot*>(::operator new(cap * sizeof(slot)));
+      try {
+        order = static_cast<Entry**>(::operator new(insertable_without_growth(cap) * sizeof(Entry*)));
+      } catch (...) {
+        ::operator delete(static_cast<void*>(slots));
+        throw;
+      }
+      std::memset(static_cast<void*>(slots), 0, cap * sizeof(slot));
     }
-    // operator new (not calloc), so that allocation-failure tests can fail it.
-    slot* const p = static_cast<slot*>(::operator new(slot_bytes(capacity)));
-    std::memset(static_cast<void*>(p), 0, slot_bytes(capacity));
-    slots_ = p;
-    capacity_ = capacity;
-    mask_ = capacity - 1;
+    arrays(const arrays&) = delete;
+    arrays& operator=(const arrays&) = delete;
+    ~arrays() { release(slots, order, capacity); }
+
+    std::size_t mask() const noexcept { return capacity == 0 ? 0 : capacity - 1; }
+
+    // Frees a pair of arrays of this capacity (nothing for capacity 0).
+    // Unsized deletes: clang does not declare sized deallocation by default.
+    static void release(slot* s, Entry** o, std::size_t cap) noexcept {
+      if (cap == 0) return;
+      ::operator delete(static_cast<void*>(s));
+      ::operator delete(static_cast<void*>(o));
+    }
+
+    std::size_t capacity;
+    slot* slots = nullptr;
+    Entry** order = nullptr;
+  };
+
+  // Takes a's arrays (a then owns none). Never throws.
+  void adopt(arrays& a) noexcept {
+    capacity_ = a.capacity;
+    mask_ = a.mask();
+    // The empty table probes kEmptySlot: find() needs no capacity check.
+    slots_ = a.capacity == 0 ? const_cast<slot*>(&kEmptySlot)
+                             : a.slots;  // NOLINT(cppcoreguidelines-pro-type-const-cast): never written
+    order_ = a.order;
+    a.capacity = 0;
+    a.slots = nullptr;
+    a.order = nullptr;
   }
 
-  void release() noexcept {
-    if (capacity_ != 0) free_slots(slots_);
-  }
-
-  // Unsized: clang does not declare sized deallocation by default.
-  static void free_slots(slot* p) noexcept { ::operator delete(static_cast<void*>(p)); }
-
-  void set_empty() noexcept {
-    slots_ = const_cast<slot*>(&kEmptySlot);  // NOLINT(cppcoreguidelines-pro-type-const-cast): never written
-    capacity_ = 0;
-    mask_ = 0;
+  // Stores s in the first empty slot of its probe sequence. There is room.
+  static void place(slot* slots, std::size_t mask, const slot& s) noexcept {
+    std::size_t i = s.hash & mask;
+    while (slots[i].entry != nullptr) i = (i + 1) & mask;
+    slots[i] = s;
   }
 
   // The one slot an empty table probes: a lookup needs no capacity check.
@@ -243,10 +250,14 @@ class table : public reclaim::node {
   // first). Written only by the mutex holder before publication (see the file
   // comment); immutable afterwards.
   slot* slots_ = nullptr;
+  // The entries in insertion order: size_ of them, room for
+  // insertable_without_growth(capacity_); null when capacity_ == 0. Written
+  // and published as slots_ is.
+  Entry** order_ = nullptr;
   // 0 or a power of two; mask_ == capacity_ - 1 (0 when empty).
   std::size_t capacity_ = 0;
   std::size_t mask_ = 0;
-  // Occupied slots.
+  // Entries in the table.
   std::size_t size_ = 0;
   // Compares an entry's key with a key (hash_policy.hpp). Immutable.
   const Equal eq_;
