@@ -10,8 +10,8 @@
 //     hash matches has its entry dereferenced to compare the key, so a miss
 //     or a probe past another key costs no load outside the slot array;
 //   - growth moves slots and never dereferences an entry (the hash is in the
-//     slot), so rehashing a million-key table is a sequential copy, not a
-//     million cache misses;
+//     slot), so rehashing a million-key table is one pass over the old
+//     slots, not a million cache misses on entries spread over the heap;
 //   - iteration walks a dense array of the entries in insertion order, kept
 //     beside the slots (8 bytes per entry of room), not the slots: no empty
 //     slot to test (a branch the CPU mispredicts at random), and the
@@ -39,7 +39,6 @@
 
 #include <cstddef>
 #include <cstring>
-#include <memory>
 #include <new>
 
 #include "syncmap/detail/config.hpp"
