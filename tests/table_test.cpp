@@ -112,8 +112,7 @@ TEST_F(Table, ProbesWrapAroundTheEndOfTheSlotArray) {
     es.push_back(entry(k, last + t->capacity() * static_cast<std::size_t>(k)));
     t->insert_reserved(es.back());
   }
-  for (int k = 0; k < 4; ++k)
-    EXPECT_EQ(t->find(k, es[static_cast<std::size_t>(k)]->hash()), es[static_cast<std::size_t>(k)]);
+  for (entry_t* e : es) EXPECT_EQ(t->find(e->key(), e->hash()), e);
 }
 
 TEST_F(Table, GrowthKeepsEveryEntryFindable) {
