@@ -210,9 +210,9 @@ class entry : public reclaim::node {
 
   // The state (see the file comment). Written only by CAS; read with acquire.
   std::atomic<box_type*> p_;
-  // The hash of key_ as the map's hasher computes it. Immutable; the hash sets
-  // rehash with it, so the user's Hash runs once per operation, never during
-  // a rehash.
+  // The hash of key_ as the map's hasher computes it. Immutable; a table
+  // copies it into the entry's slot on insertion (table.hpp), so the user's
+  // Hash runs once per operation, never during an insertion or a rehash.
   const std::size_t hash_;
   // The key. Immutable.
   const Key key_;

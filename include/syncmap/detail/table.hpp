@@ -65,7 +65,7 @@ class table : public reclaim::node {
 
   table(const table&) = delete;
   table& operator=(const table&) = delete;
-  ~table() { arrays::release(slots_, order_, capacity_); }
+  ~table() { arrays::release(slots_, capacity_); }
 
   // The entry for `key`, whose hash is `hash`; nullptr if absent. May throw
   // what the user's KeyEqual throws. Inline: it is most of a load hit.
@@ -99,7 +99,7 @@ class table : public reclaim::node {
       if (slots_[i].entry != nullptr) place(a.slots, a.mask(), slots_[i]);
     }
     if (size_ != 0) std::memcpy(static_cast<void*>(a.order), order_, size_ * sizeof(Entry*));
-    arrays::release(slots_, order_, capacity_);
+    arrays::release(slots_, capacity_);
     adopt(a);
   }
 
@@ -114,7 +114,7 @@ class table : public reclaim::node {
   // arrays, as absl's clear() does. Never throws.
   void clear() noexcept {
     if (capacity_ > kKeepOnClear) {
-      arrays::release(slots_, order_, capacity_);
+      arrays::release(slots_, capacity_);
       arrays none(0);  // allocates nothing
       adopt(none);
     } else if (capacity_ != 0) {
@@ -186,34 +186,30 @@ class table : public reclaim::node {
   // clear() keeps arrays of up to this many slots (4 KiB), frees larger ones.
   static constexpr std::size_t kKeepOnClear = 256;
 
-  // A table's two arrays, owned until adopt() takes them: the slots (zeroed:
-  // every slot empty) and the entry order. Allocation throws std::bad_alloc
+  // A table's two arrays in one block of array_bytes(capacity), owned until
+  // adopt() takes them: the slots (zeroed: every slot empty), then the entry
+  // order (16-byte slots keep it aligned). Allocation throws std::bad_alloc
   // before anything is owned; operator new, so that allocation-failure tests
   // can fail it.
   struct arrays {
+    static_assert(sizeof(slot) % alignof(Entry*) == 0, "the entry order follows the slots aligned");
+
     explicit arrays(std::size_t cap) : capacity(cap) {
       if (cap == 0) return;
-      slots = static_cast<slot*>(::operator new(cap * sizeof(slot)));
-      try {
-        order = static_cast<Entry**>(::operator new(insertable_without_growth(cap) * sizeof(Entry*)));
-      } catch (...) {
-        ::operator delete(static_cast<void*>(slots));
-        throw;
-      }
+      slots = static_cast<slot*>(::operator new(array_bytes(cap)));
       std::memset(static_cast<void*>(slots), 0, cap * sizeof(slot));
+      order = reinterpret_cast<Entry**>(slots + cap);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast)
     }
     arrays(const arrays&) = delete;
     arrays& operator=(const arrays&) = delete;
-    ~arrays() { release(slots, order, capacity); }
+    ~arrays() { release(slots, capacity); }
 
     std::size_t mask() const noexcept { return capacity == 0 ? 0 : capacity - 1; }
 
-    // Frees a pair of arrays of this capacity (nothing for capacity 0).
-    // Unsized deletes: clang does not declare sized deallocation by default.
-    static void release(slot* s, Entry** o, std::size_t cap) noexcept {
-      if (cap == 0) return;
-      ::operator delete(static_cast<void*>(s));
-      ::operator delete(static_cast<void*>(o));
+    // Frees the block whose slots start at s (nothing for capacity 0).
+    // Unsized delete: clang does not declare sized deallocation by default.
+    static void release(slot* s, std::size_t cap) noexcept {
+      if (cap != 0) ::operator delete(static_cast<void*>(s));
     }
 
     std::size_t capacity;
