@@ -45,9 +45,10 @@
 //   off      checked_map<Map, check_mode::off> derives from Map and adds no
 //            member: the bare container, zero cost (sizeof is Map's).
 //   sampled  one call in N per thread (set_checked_map_sampling_period,
-//            default 64) runs the full check; the others peek at the map's
-//            state word (one relaxed load on entry; writes also on exit).
-//            For production.
+//            default 64) of the write calls runs the full check; the other
+//            writes peek at the map's state word (a relaxed load on entry and
+//            on exit), and reads peek on entry, as Go's reads do. For
+//            production.
 //   on       every call runs the full check (an atomic read-modify-write on
 //            entry, an atomic store or read-modify-write on exit). For tests
 //            and CI.
@@ -95,8 +96,11 @@ namespace syncmap {
 // Switches every checked_map not compiled `off` to `mode`. Maps compiled
 // `on` see it at each thread's next call; maps compiled `sampled` when the
 // thread's sampling countdown next runs out (within one sampling period of
-// calls). Calls in progress finish in their mode. Thread-safe (a relaxed
-// setting, not a synchronization).
+// calls). For a sampled map this governs its writes (`on`: every write is
+// fully checked; `off`: none marks the map); its reads peek in every mode
+// (a load each, which finds nothing once no write marks the map). Calls in
+// progress finish in their mode. Thread-safe (a relaxed setting,
+// not a synchronization).
 inline void set_checked_map_mode(check_mode mode) noexcept {
   detail::g_mode_override.store(1U + static_cast<unsigned>(mode), std::memory_order_relaxed);
 }
@@ -688,32 +692,61 @@ class checked_map : public detail::optional_member_types<Map> {
   }
   // Runs f(tracking) checked as this map's mode says.
   //
-  // Maps compiled `sampled` (detail::sampled_call): an unsampled call (all
-  // but one in N) is a thread-local decrement and branch, the peeks (a
-  // thread-local mask load, a relaxed load of the state word, a test), and
-  // f. The calls on the rare paths are out of line and get only the map's
-  // state, so f (the container's own code) inlines and compiles as it would
-  // into a bare caller. f gets no tracking: iterators are unchecked there.
+  // Maps compiled `sampled`: a read is the entry peek (a load of the state
+  // word, a test and a branch: Go's read check) and f. It never registers:
+  // registering one read in N would take the countdown and an exit test on
+  // every read, which measured +15% to +40% on a lookup against the bare
+  // container, where the peek alone measured under +10%
+  // (docs/checked_map.md, "Measured cost"). The price: a write that starts
+  // while a read is in progress is not seen (nor is it in Go); a read that
+  // starts during a sampled write is. A write (detail::sampled_write) is
+  // the countdown's decrement and branch, the entry peek, f, and the exit
+  // test (a load and a branch); one write in N marks the map for its
+  // duration. Nothing is carried through f: the container's own code
+  // inlines as into a bare caller; the period start, the release and the
+  // reports are out of line. Iterators of sampled maps are unchecked: f
+  // gets no tracking.
   template <class Scope, class F>
   SYNCMAP_ALWAYS_INLINE static result_of_call<F> run(detail::misuse_state& st, const char* op, F& f) {
-    if constexpr (Mode == check_mode::sampled) {
-      detail::sampled_call<Scope> c(st, op);
+    if constexpr (Mode == check_mode::sampled && std::is_same<Scope, detail::read_scope>::value) {
+      Scope::peek_on_entry(st, op);
+      return f(kUntracked);
+    } else if constexpr (Mode == check_mode::sampled) {
+      using S = detail::sampled_write;
+      S::enter(st, op);
       using R = result_of_call<F>;
       if constexpr (std::is_void<R>::value) {
-        f(kUntracked);
-        c.leave(op);
+        call_releasing_on_unwind<S>(st, f);
+        S::leave(st, op);
       } else if constexpr (std::is_reference<R>::value) {
-        R r = f(kUntracked);
-        c.leave(op);
+        R r = call_releasing_on_unwind<S>(st, f);
+        S::leave(st, op);
         return static_cast<R>(r);
       } else {
-        R r = f(kUntracked);
-        c.leave(op);
+        R r = call_releasing_on_unwind<S>(st, f);
+        S::leave(st, op);
         return r;
       }
     } else {
       return run_at<Scope>(st, detail::level_for_call<Mode>(), op, f);
     }
+  }
+  // f(untracked) for a sampled write: if it throws, the call's mark (if it
+  // holds one) is released before the exception leaves. A catch and rethrow,
+  // not a destructor: the normal path then has no test to make after f.
+  template <class S, class F>
+  SYNCMAP_ALWAYS_INLINE static result_of_call<F> call_releasing_on_unwind(detail::misuse_state& st, F& f) {
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    try {
+      return f(kUntracked);
+    } catch (...) {
+      S::unwind(st);
+      throw;
+    }
+#else
+    static_cast<void>(st);
+    return f(kUntracked);
+#endif
   }
   template <class F>
   SYNCMAP_ALWAYS_INLINE decltype(auto) read_call(const char* op, F&& f) const {

@@ -48,17 +48,16 @@
 // the write (then coherence shows it the new value) or it did not (then it
 // is racing, and detection is best effort).
 //
-// Sampled mode: one call in N per thread (a thread_local countdown) takes the
-// full protocol; the others only peek at the word with a relaxed load (a
-// reader on entry reports W; a writer on entry and on exit reports any
-// non-zero word), and register nothing. A peek costs a load from a cache
-// line next to the container's; it catches an unsampled call overlapping a
-// sampled one. An unsampled call is inline code with no call in it (see
-// "Calls of maps compiled `sampled`" below); everything else is out of
-// line. What remains of its cost, measured, is mostly not this code: the
-// rare out-of-line calls sit in the caller's loop, so the compiler reloads
-// the container's fields on each call instead of keeping them in registers
-// (docs/checked_map.md, "Measured cost").
+// Sampled mode: one write call in N per thread (a thread_local countdown)
+// takes the full protocol; the others register nothing and only peek at
+// the word with relaxed loads, on entry (any non-zero word) and on exit (a
+// word that is not its own mark). Read calls never register: they peek on
+// entry for W, as Go's reads check its writing flag. A peek costs a load
+// from a cache line next to the container's; it catches a call overlapping
+// a sampled write. The write's exit peek doubles as the release test of
+// its own mark, so nothing is carried through the container call (see
+// "Calls of maps compiled `sampled`" below). What it costs, measured:
+// docs/checked_map.md, "Measured cost".
 
 #ifndef SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
 #define SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
@@ -108,30 +107,19 @@ struct misuse_state {
 inline std::atomic<unsigned> g_mode_override{0};
 // Sampled mode checks one call in this many per thread. Relaxed, as above.
 inline std::atomic<std::uint32_t> g_sampling_period{64};
-// A thread's sampling state, for maps compiled `sampled`, in one word so
-// that the fast path is one thread-local load and store:
+// A thread's countdown for maps compiled `sampled`: the calls it makes
+// before its next fully checked one. Each call decrements it (one
+// read-modify-write of a thread-local, `subl $1, %fs:...`, and a branch);
+// the call that takes it to 0 or below starts the next period
+// (next_sample_period(), out of line), which reads the runtime settings and
+// sets it to >= 1, so a setting reaches a thread within one period.
 //
-//   bits 0..31   the countdown (as int32_t): the calls left before the next
-//                fully checked one
-//   bit 63       kSamplePeek: the calls in between peek (runtime mode
-//                sampled); clear, they do nothing (runtime mode off)
-//   bits 32..62  zero (all ones only from a fresh thread's first decrement
-//                to the period start that decrement triggers, see below)
-//
-// Each call decrements the whole word; the call is unsampled while the
-// countdown stays above 0. The runtime settings are read only when it runs
-// out (next_sample_period() then rewrites the word), so a setting reaches a
-// thread within one period.
-//
-// Invariants: the countdown is 0 only in a thread that has made no call on
-// a sampled map yet (the word is 0 then: that first decrement borrows into
-// the high bits, the countdown reads -1 and the call starts a period), or
-// on the call that runs it out (which starts the next period, setting it
-// to >= 1): so the decrement of a countdown >= 1 never borrows into bit 63.
+// Invariant: >= 1 between calls, except in a thread that has made no call
+// on a sampled map yet (0: its first call takes it to -1 and starts a
+// period, so the first call of every thread is fully checked).
 // A plain integer, constant-initialized: every access is a direct
 // thread-local access, with no initialization guard or TLS wrapper call.
-inline constexpr std::uint64_t kSamplePeek = std::uint64_t{1} << 63;
-inline thread_local std::uint64_t t_sample = 0;
+inline thread_local std::int32_t t_sample_countdown = 0;
 // This thread's id (see misuse_report::thread); 0 until first asked.
 inline thread_local std::uint32_t t_thread_id = 0;
 
@@ -152,40 +140,47 @@ inline check_mode effective_mode(check_mode compiled) noexcept {
 }
 
 // The sampling period as a countdown start: >= 1, and within int32_t.
-inline std::uint64_t sampling_countdown() noexcept {
+inline std::int32_t sampling_countdown() noexcept {
   const std::uint32_t p = g_sampling_period.load(std::memory_order_relaxed);
   constexpr auto kMax = static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max());
-  return p == 0 ? 1 : (p < kMax ? p : kMax);
+  return static_cast<std::int32_t>(p == 0 ? 1 : (p < kMax ? p : kMax));
 }
 
 // A sampled map's thread ran out of its countdown: start the next period
-// and say how this call is checked.
+// and say how this call is checked (full, or none in runtime mode off).
 SYNCMAP_NOINLINE inline check_level next_sample_period() noexcept {
   switch (effective_mode(check_mode::sampled)) {
     case check_mode::on:
-      t_sample = 1;  // every call comes back here
+      t_sample_countdown = 1;  // every call comes back here
       return check_level::full;
     case check_mode::off:
-      t_sample = sampling_countdown();  // no peeks
+      t_sample_countdown = sampling_countdown();
       return check_level::none;
     case check_mode::sampled:
       break;
   }
-  t_sample = kSamplePeek | sampling_countdown();
+  t_sample_countdown = sampling_countdown();
   return check_level::full;
 }
 
-// The fast path of a map compiled `sampled`: counts this call down and
-// returns the thread's new sampling word (see t_sample).
-SYNCMAP_ALWAYS_INLINE std::uint64_t count_sampled_call() noexcept {
-  const std::uint64_t s = t_sample - 1;
-  t_sample = s;
-  return s;
-}
-// Whether a call that left `s` in t_sample is unsampled (peeks only, if
-// kSamplePeek is set); false: it must call next_sample_period().
-SYNCMAP_ALWAYS_INLINE bool is_unsampled(std::uint64_t s) noexcept {
-  return SYNCMAP_LIKELY(static_cast<std::int32_t>(static_cast<std::uint32_t>(s)) > 0);
+// The fast path of a map compiled `sampled`: counts this call down; true if
+// it is unsampled (it only peeks), false if it must start the next period.
+//
+// On x86-64 the decrement is one `subl $1, %fs:...` whose flags the branch
+// tests; GCC compiles `--t > 0` to a load, a subtract, a store and a test.
+// In the paired benchmark that difference measured up to 25 points of the
+// cost of a sampled std::unordered_map find, and about none on
+// absl::flat_hash_map (docs/checked_map.md).
+// The asm touches only the thread-local (its "+m" operand: no memory
+// clobber), so the compiler keeps everything else in registers around it.
+SYNCMAP_ALWAYS_INLINE bool count_unsampled_call() noexcept {
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+  bool ran_out;
+  asm("subl $1, %0" : "+m"(t_sample_countdown), "=@ccle"(ran_out));
+  return SYNCMAP_LIKELY(!ran_out);
+#else
+  return SYNCMAP_LIKELY(--t_sample_countdown > 0);
+#endif
 }
 
 template <check_mode Mode>
@@ -199,9 +194,7 @@ inline check_level level_for_call() noexcept {
     if (m == check_mode::off) return check_level::none;
     return level_for_call<check_mode::sampled>();
   } else {
-    const std::uint64_t s = count_sampled_call();
-    if (is_unsampled(s)) return (s & kSamplePeek) != 0 ? check_level::peek : check_level::none;
-    return next_sample_period();
+    return count_unsampled_call() ? check_level::peek : next_sample_period();
   }
 }
 
@@ -308,7 +301,7 @@ class write_scope {
     if (lv == check_level::full) {
       tid_ = enter_write(st, op);
     } else if (lv == check_level::peek) {
-      peek_write(st, ~std::uint64_t{0}, op);
+      peek_on_entry(st, op);
     }
   }
   ~write_scope() {
@@ -325,6 +318,11 @@ class write_scope {
     if (lv_ == check_level::peek) peek_write(st_, ~std::uint64_t{0}, op);
   }
 
+  // The entry peek of an unregistered write: any call in progress.
+  SYNCMAP_ALWAYS_INLINE static void peek_on_entry(const misuse_state& st, const char* op) {
+    peek_write(st, ~std::uint64_t{0}, op);
+  }
+
  private:
   misuse_state& st_;
   check_level lv_;
@@ -338,7 +336,7 @@ class read_scope {
     if (lv == check_level::full) {
       registered_ = enter_read(st, op);
     } else if (lv == check_level::peek) {
-      peek_read(st, misuse_state::kWriting, op);
+      peek_on_entry(st, op);
     }
   }
   ~read_scope() {
@@ -350,8 +348,13 @@ class read_scope {
   const misuse_state* tracking() const noexcept { return lv_ == check_level::full ? &st_ : nullptr; }
 
   // Reads have no exit check (as in Go): a write that starts during an
-  // unsampled read is caught by the write's own exit peek or not at all.
+  // unregistered read is caught by the write's own exit peek or not at all.
   void leave(const char*) noexcept {}
+
+  // The entry peek of an unregistered read: a write in progress.
+  SYNCMAP_ALWAYS_INLINE static void peek_on_entry(const misuse_state& st, const char* op) {
+    peek_read(st, misuse_state::kWriting, op);
+  }
 
  private:
   misuse_state& st_;
@@ -361,118 +364,62 @@ class read_scope {
 
 // ---- Calls of maps compiled `sampled` ----
 //
-// The fast path has no scope object and no level: it carries one token
-// through the container call.
-//   kUnsampled      an unsampled call (all but one in N per thread): a
-//                   read (it peeked on entry for W, unless the runtime mode
-//                   is off), or a write in runtime mode off (no peeks);
-//   kUnsampledPeek  an unsampled write in runtime mode sampled: it peeked
-//                   on entry for any call in progress, and peeks again on
-//                   exit;
-//   kHeldNothing    the call that started a period, checked but holding
-//                   nothing: its entry reported and the handler returned,
-//                   or the runtime mode is off;
-//   otherwise       the call that started a period holds the map's mark: a
-//                   write, W with the token as the writer's thread id (ids
-//                   are 31 bits, in [1, kHeldNothing)); a read, one count
-//                   (kReadHeld).
-// The period start and the unmarking are out of line and take only the
-// state: no pointer to the caller's arguments escapes, so the container's
-// code inlined around them keeps its operands in registers.
-using sample_token = std::uint64_t;
-inline constexpr sample_token kUnsampled = 0;
-inline constexpr sample_token kUnsampledPeek = ~std::uint64_t{0};
-inline constexpr sample_token kHeldNothing = std::uint64_t{1} << 32;
-inline constexpr sample_token kReadHeld = 1;
+// Reads only peek, on entry, for a write in progress (Go's read check): see
+// checked_map::run() for why they never register. Writes take the full
+// protocol once per period and otherwise peek, and carry nothing through
+// the container call: no level, no token, no scope object, so the
+// container's code inlined into the caller keeps its registers. The inline
+// code of a write is
+//
+//   enter(): the countdown's decrement and branch; if it ran out, the
+//            period start (out of line: a full entry, which marks the map
+//            with this thread's id), else the entry peek;
+//   the container call;
+//   leave(): one relaxed load of the state word and a branch to
+//            finish_write() (out of line) if it is not 0.
+//
+// A non-zero word at exit is either this call's own mark (the period
+// start's: W with this thread's id; the finish releases it) or someone
+// else's call in progress (a misuse: the finish reports it, Go's exit
+// check). In a correct program the word is non-zero at a write's exit only
+// in the call that marked it, once per period. When the container call
+// throws, unwind() releases the mark (from a catch-and-rethrow around the
+// call: no cost on the normal path).
 
-SYNCMAP_NOINLINE inline sample_token start_period_write(misuse_state& st, const char* op) {
-  if (next_sample_period() != check_level::full) return kHeldNothing;
-  const std::uint32_t tid = enter_write(st, op);
-  return tid != 0 ? tid : kHeldNothing;
-}
-SYNCMAP_NOINLINE inline sample_token start_period_read(misuse_state& st, const char* op) {
-  if (next_sample_period() != check_level::full) return kHeldNothing;
-  return enter_read(st, op) ? kReadHeld : kHeldNothing;
+SYNCMAP_NOINLINE inline void start_period_write(misuse_state& st, const char* op) {
+  if (next_sample_period() == check_level::full) static_cast<void>(enter_write(st, op));
 }
 
-// The sampled counterparts of write_scope and read_scope: enter(), then
-// the container call, then leave() on the normal path (exit peeks, which
-// may report) and release() always (unmark; the destructor of
-// sampled_call, so also when the container throws).
+// Releases the mark of the write ending on `st` if this thread holds it;
+// returns the word as it was (0 when it released).
+SYNCMAP_NOINLINE inline std::uint64_t release_write(misuse_state& st) noexcept {
+  const std::uint64_t w = st.word.load(std::memory_order_relaxed);
+  const std::uint32_t me = current_thread_id();
+  if (w != misuse_state::writing_word(me)) return w;
+  leave_write(st, me);
+  return 0;
+}
+
+// The exit that found the word non-zero: release, or report.
+SYNCMAP_NOINLINE inline void finish_write(misuse_state& st, const char* op) {
+  const std::uint64_t w = release_write(st);
+  if (w != 0) write_conflict(st, w, op);
+}
+
 struct sampled_write {
-  SYNCMAP_ALWAYS_INLINE static sample_token enter(misuse_state& st, const char* op) {
-    const std::uint64_t s = count_sampled_call();
-    if (SYNCMAP_UNLIKELY(!is_unsampled(s))) return start_period_write(st, op);
-    // All ones if kSamplePeek is set, else 0: the peek mask and the token.
-    const std::uint64_t mask = std::uint64_t{0} - (s >> 63);
-    peek_write(st, mask, op);
-    return mask;
+  SYNCMAP_ALWAYS_INLINE static void enter(misuse_state& st, const char* op) {
+    if (SYNCMAP_LIKELY(count_unsampled_call())) {
+      write_scope::peek_on_entry(st, op);
+    } else {
+      start_period_write(st, op);
+    }
   }
-  SYNCMAP_ALWAYS_INLINE static void leave(const misuse_state& st, sample_token tok, const char* op) {
-    // Go's exit check, for the unsampled write (see write_scope::leave).
-    if (SYNCMAP_LIKELY(tok == kUnsampledPeek)) peek_write(st, ~std::uint64_t{0}, op);
+  SYNCMAP_ALWAYS_INLINE static void leave(misuse_state& st, const char* op) {
+    // Relaxed: it only decides whether to go out of line (see above); a
+    // mark of this thread's own is seen (it stored it).
+    if (SYNCMAP_UNLIKELY(st.word.load(std::memory_order_relaxed) != 0)) finish_write(st, op);
   }
-  SYNCMAP_ALWAYS_INLINE static void release(misuse_state& st, sample_token tok) noexcept {
-    // tok in [1, kHeldNothing): a thread id, this call holds W (one compare).
-    if (SYNCMAP_UNLIKELY(tok - 1 < kHeldNothing - 1)) leave_write(st, static_cast<std::uint32_t>(tok));
-  }
-};
-struct sampled_read {
-  SYNCMAP_ALWAYS_INLINE static sample_token enter(misuse_state& st, const char* op) {
-    const std::uint64_t s = count_sampled_call();
-    if (SYNCMAP_UNLIKELY(!is_unsampled(s))) return start_period_read(st, op);
-    peek_read(st, s & kSamplePeek, op);  // kSamplePeek is kWriting's bit
-    return kUnsampled;
-  }
-  // Reads have no exit check (see read_scope::leave).
-  SYNCMAP_ALWAYS_INLINE static void leave(const misuse_state&, sample_token, const char*) noexcept {}
-  SYNCMAP_ALWAYS_INLINE static void release(misuse_state& st, sample_token tok) noexcept {
-    if (SYNCMAP_UNLIKELY(tok == kReadHeld)) leave_read(st);
-  }
-};
-static_assert(kSamplePeek == misuse_state::kWriting, "a read's peek mask is the sampling word's peek bit");
-template <class Scope>
-struct sampled_of;
-template <>
-struct sampled_of<write_scope> {
-  using type = sampled_write;
-};
-template <>
-struct sampled_of<read_scope> {
-  using type = sampled_read;
-};
-
-// One call of a sampled map. Its address never escapes: the reference and
-// the token stay in registers.
-template <class Scope>
-class sampled_call {
-  using S = typename sampled_of<Scope>::type;
-
- public:
-  SYNCMAP_ALWAYS_INLINE sampled_call(misuse_state& st, const char* op)
-      : st_(st), tok_(opaque(S::enter(st, op))) {}
-  SYNCMAP_ALWAYS_INLINE ~sampled_call() { S::release(st_, tok_); }
-  sampled_call(const sampled_call&) = delete;
-  sampled_call& operator=(const sampled_call&) = delete;
-
-  SYNCMAP_ALWAYS_INLINE void leave(const char* op) { S::leave(st_, tok_, op); }
-
- private:
-  // The token, hidden from the optimizer (no instruction: an empty asm
-  // that "may change" the register). Otherwise GCC knows the token on each
-  // path into the container call (unsampled, unsampled after a report,
-  // period start) and copies the container call into each to resolve the
-  // exit tests early; three copies of, say, _Hashtable::_M_erase are then
-  // too big to inline, where the bare container's one copy is inlined.
-  SYNCMAP_ALWAYS_INLINE static sample_token opaque(sample_token tok) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-    asm("" : "+r"(tok));
-#endif
-    return tok;
-  }
-
-  misuse_state& st_;
-  const sample_token tok_;
+  static void unwind(misuse_state& st) noexcept { static_cast<void>(release_write(st)); }
 };
 
 // The check an iterator runs before each use (Go's mapiternext check, plus

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+# Copyright (c) syncmap authors. Licensed under the MIT license (see LICENSE).
+"""Runs checked_map_bench several times and prints the table docs/checked_map.md quotes.
+
+Each run is a separate process (memory placement, and with it the noise, differs
+from one process to the next); each row of each run reports `ratio`, the checked
+map's time over the bare container's measured alongside it (see
+bench/checked_map_bench.cpp). The table gives, per row, the median over all runs and
+repetitions of ns/op, of bare ns/op and of the ratio, and the spread of the ratio
+(the middle half of the values).
+
+  bench/checked_map_report.py build/bench/bench/checked_map_bench --runs 8
+  bench/checked_map_report.py BINARY --runs 8 --filter '/(off|sampled)/'
+"""
+
+import argparse
+import collections
+import json
+import statistics
+import subprocess
+import sys
+
+
+def quartiles(values):
+    v = sorted(values)
+    return v[len(v) // 4], v[(3 * len(v)) // 4]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("binary")
+    ap.add_argument("--runs", type=int, default=8)
+    ap.add_argument("--repetitions", type=int, default=3)
+    ap.add_argument("--min-time", default="0.05")
+    ap.add_argument("--filter", default=".")
+    args = ap.parse_args()
+
+    rows = collections.OrderedDict()
+    for run in range(args.runs):
+        out = subprocess.run(
+            [
+                args.binary,
+                "--benchmark_filter=" + args.filter,
+                "--benchmark_repetitions=%d" % args.repetitions,
+                "--benchmark_min_time=" + args.min_time,
+                "--benchmark_format=json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        for b in json.loads(out)["benchmarks"]:
+            if b.get("run_type") != "iteration":
+                continue
+            r = rows.setdefault(b["run_name"], {"ns": [], "bare": [], "ratio": []})
+            r["ns"].append(b["ns/op"])
+            r["bare"].append(b["bare ns/op"])
+            r["ratio"].append(b["ratio"])
+        print("run %d of %d done" % (run + 1, args.runs), file=sys.stderr)
+
+    print("| operation | container | keys | mode | bare ns/op | checked ns/op | checked / bare | middle half |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, r in rows.items():
+        op, container, mode, keys = name.split("/")
+        keys = "2^20" if keys == str(1 << 20) else keys
+        lo, hi = quartiles(r["ratio"])
+        print(
+            "| %s | `%s` | %s | `%s` | %.1f | %.1f | %+.0f%% | %+.0f%% .. %+.0f%% |"
+            % (
+                op,
+                container,
+                keys,
+                mode,
+                statistics.median(r["bare"]),
+                statistics.median(r["ns"]),
+                (statistics.median(r["ratio"]) - 1) * 100,
+                (lo - 1) * 100,
+                (hi - 1) * 100,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()
