@@ -5,7 +5,7 @@
 Each run is a separate process (memory placement, and with it the noise, differs
 from one process to the next); each row of each run reports `ratio`, the checked
 map's time over the bare container's measured alongside it (see
-bench/checked_map_bench.cpp). The table gives, per row, the median over all runs and
+bench/checked_map_bench.hpp). The table gives, per row, the median over all runs and
 repetitions of ns/op, of bare ns/op and of the ratio, and the spread of the ratio
 (the middle half of the values).
 
@@ -58,9 +58,19 @@ def main():
             r["ratio"].append(b["ratio"])
         print("run %d of %d done" % (run + 1, args.runs), file=sys.stderr)
 
+    # The binary registers each mode's rows in its own translation unit, so it
+    # lists them mode by mode; the table goes by container, operation, size.
+    order = {"std_unordered_map": 0, "absl_flat_hash_map": 1, "Find": 0, "FindEscaping": 1, "Insert": 2, "Erase": 3,
+             "off": 0, "sampled": 1, "on": 2}
+
+    def sort_key(name):
+        op, container, mode, keys = name.split("/")
+        return (order.get(container, 9), order.get(op, 9), int(keys), order.get(mode, 9))
+
     print("| operation | container | keys | mode | bare ns/op | checked ns/op | checked / bare | middle half |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, r in rows.items():
+    for name in sorted(rows, key=sort_key):
+        r = rows[name]
         op, container, mode, keys = name.split("/")
         keys = "2^20" if keys == str(1 << 20) else keys
         lo, hi = quartiles(r["ratio"])
