@@ -42,10 +42,12 @@ inline std::size_t mix_hash(std::size_t h) noexcept {
   return static_cast<std::size_t>(x);
 }
 
-template <class Entry, class Hash>
-class entry_hasher {
+// Hashes a key for the entry tables. (The tables never hash an entry: they
+// copy its cached hash into its slot.)
+template <class Hash>
+class key_hasher {
  public:
-  explicit entry_hasher(const Hash& hash) : hash_(hash) {}
+  explicit key_hasher(const Hash& hash) : hash_(hash) {}
 
   template <class K>
   std::size_t operator()(const K& key) const {

@@ -49,7 +49,7 @@ class map_core {
  public:
   using entry_type = entry<Key, Value>;
   using box_type = box<Value>;
-  using hasher_type = entry_hasher<entry_type, Hash>;
+  using hasher_type = key_hasher<Hash>;
   using equal_type = entry_equal<entry_type, KeyEqual>;
   using table_type = table<entry_type, equal_type>;
 
