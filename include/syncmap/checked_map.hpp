@@ -676,19 +676,8 @@ class checked_map : public detail::optional_member_types<Map> {
   template <class Scope, class F>
   static result_of_call<F> run_at(detail::misuse_state& st, detail::check_level lv, const char* op, F& f) {
     Scope s(st, lv, op);
-    using R = result_of_call<F>;
-    if constexpr (std::is_void<R>::value) {
-      f(s.tracking());
-      s.leave(op);
-    } else if constexpr (std::is_reference<R>::value) {
-      R r = f(s.tracking());
-      s.leave(op);
-      return static_cast<R>(r);
-    } else {
-      R r = f(s.tracking());
-      s.leave(op);
-      return r;
-    }
+    return then([&]() SYNCMAP_INLINE_LAMBDA -> decltype(auto) { return f(s.tracking()); },
+                [&]() SYNCMAP_INLINE_LAMBDA { s.leave(op); });
   }
   // Runs f(tracking) checked as this map's mode says.
   //
@@ -714,21 +703,30 @@ class checked_map : public detail::optional_member_types<Map> {
     } else if constexpr (Mode == check_mode::sampled) {
       using S = detail::sampled_write;
       S::enter(st, op);
-      using R = result_of_call<F>;
-      if constexpr (std::is_void<R>::value) {
-        call_releasing_on_unwind<S>(st, f);
-        S::leave(st, op);
-      } else if constexpr (std::is_reference<R>::value) {
-        R r = call_releasing_on_unwind<S>(st, f);
-        S::leave(st, op);
-        return static_cast<R>(r);
-      } else {
-        R r = call_releasing_on_unwind<S>(st, f);
-        S::leave(st, op);
-        return r;
-      }
+      return then([&]()
+                      SYNCMAP_INLINE_LAMBDA -> decltype(auto) { return call_releasing_on_unwind<S>(st, f); },
+                  [&]() SYNCMAP_INLINE_LAMBDA { S::leave(st, op); });
     } else {
       return run_at<Scope>(st, detail::level_for_call<Mode>(), op, f);
+    }
+  }
+  // Returns call()'s result (a reference as a reference), after running
+  // after() -- on the normal path only: when call() throws, after() does
+  // not run.
+  template <class Call, class After>
+  SYNCMAP_ALWAYS_INLINE static decltype(auto) then(Call&& call, After&& after) {
+    using R = decltype(call());
+    if constexpr (std::is_void<R>::value) {
+      call();
+      after();
+    } else if constexpr (std::is_reference<R>::value) {
+      R r = call();
+      after();
+      return static_cast<R>(r);
+    } else {
+      R r = call();
+      after();
+      return r;
     }
   }
   // f(untracked) for a sampled write: if it throws, the call's mark (if it
