@@ -52,6 +52,21 @@ struct checked_map_test_access {
   static std::unique_ptr<read_scope> hold_read(CM& m) {
     return std::make_unique<read_scope>(m.state_, check_level::full, "held read");
   }
+  // A sampled map's mark, taken and released as a sampled write does.
+  struct sampled_hold {
+    explicit sampled_hold(misuse_state& s) : st(s), tid(begin_sampled_write(s, "held write")) {}
+    ~sampled_hold() {
+      if (tid != 0) abandon_sampled_write(st, tid);
+    }
+    sampled_hold(const sampled_hold&) = delete;
+    sampled_hold& operator=(const sampled_hold&) = delete;
+    misuse_state& st;
+    std::uint32_t tid;
+  };
+  template <class CM>
+  static std::unique_ptr<sampled_hold> hold_sampled_write(CM& m) {
+    return std::make_unique<sampled_hold>(m.state_);
+  }
 };
 
 }  // namespace detail
@@ -88,8 +103,9 @@ class latch {
   int count_;
 };
 
-// Another thread holds `m`'s write mark (hold_read: read mark) open while
-// `body(holder_thread_id)` runs on this thread.
+// Another thread holds `m`'s write mark (hold_read: read mark; a sampled
+// map's: the mark of a sampled write) open while `body(holder_thread_id)`
+// runs on this thread.
 template <class CM, class Body>
 void while_held_by_other_thread(CM& m, bool write, Body body) {
   latch held(1);
@@ -98,7 +114,10 @@ void while_held_by_other_thread(CM& m, bool write, Body body) {
   std::thread other([&] {
     std::unique_ptr<syncmap::detail::write_scope> w;
     std::unique_ptr<syncmap::detail::read_scope> r;
-    if (write) {
+    std::unique_ptr<access::sampled_hold> s;
+    if (write && CM::compiled_mode == check_mode::sampled) {
+      s = access::hold_sampled_write(m);
+    } else if (write) {
       w = access::hold_write(m);
     } else {
       r = access::hold_read(m);
@@ -392,17 +411,18 @@ TEST_F(CheckedMap, LockedUseFromManyThreadsNeverReports) {
 TEST_F(CheckedMap, SampledModeReportsAGuaranteedOverlap) {
   checked_map<umap, check_mode::sampled> m;
   syncmap::set_checked_map_sampling_period(16);
-  while_held_by_other_thread(m, true, [&](std::uint64_t) {
+  while_held_by_other_thread(m, true, [&](std::uint64_t holder) {
     int reported = 0;
     for (int i = 0; i < 64; ++i) {
       try {
         m.insert({i, i});
       } catch (const misuse_error& e) {
         EXPECT_EQ(e.report().kind, misuse_kind::concurrent_writes);
+        EXPECT_EQ(e.report().other_thread, holder);
         ++reported;
       }
     }
-    // Sampled calls run the full check, the others peek: both see the mark.
+    // Every write counts down on the word and finds the mark, sampled or not.
     EXPECT_EQ(reported, 64);
     // Reads peek: they see it too.
     for (int i = 0; i < 64; ++i) {
@@ -411,11 +431,13 @@ TEST_F(CheckedMap, SampledModeReportsAGuaranteedOverlap) {
   });
 }
 
+bool is_marked(std::uint64_t word) { return (word & syncmap::detail::misuse_state::kWriting) != 0; }
+
 // A value that records, when a write constructs it, whether the map was
 // marked as being written at that moment.
 struct mark_probe {
   explicit mark_probe(const std::atomic<std::uint64_t>* word) {
-    if (word->load() != 0) ++marked;
+    if (is_marked(word->load())) ++marked;
   }
   static inline int marked = 0;
 };
@@ -425,12 +447,76 @@ TEST_F(CheckedMap, SampledModeMarksOneWriteInN) {
   checked_map<std::unordered_map<int, mark_probe>, check_mode::sampled> m;
   const std::atomic<std::uint64_t>* word = &access::state(m).word;
   mark_probe::marked = 0;
-  // A fresh thread: its countdown starts at zero (its first call is checked).
-  std::thread([&] {
-    for (int i = 0; i < 400; ++i) m.try_emplace(i, word);
-  }).join();
+  // A fresh map: its first write is sampled, then every fourth.
+  for (int i = 0; i < 400; ++i) m.try_emplace(i, word);
   EXPECT_EQ(mark_probe::marked, 100);
-  EXPECT_EQ(word->load(), 0U);
+  EXPECT_FALSE(is_marked(word->load()));
+}
+
+// The countdown is the map's, not the thread's: one thread alternating
+// between two maps samples one write in N of each.
+TEST_F(CheckedMap, SampledModeCountsEachMapsWritesNotTheThreads) {
+  syncmap::set_checked_map_sampling_period(2);
+  checked_map<std::unordered_map<int, mark_probe>, check_mode::sampled> a;
+  checked_map<std::unordered_map<int, mark_probe>, check_mode::sampled> b;
+  int marked_a = 0;
+  int marked_b = 0;
+  for (int i = 0; i < 100; ++i) {
+    mark_probe::marked = 0;
+    a.try_emplace(i, &access::state(a).word);
+    marked_a += mark_probe::marked;
+    mark_probe::marked = 0;
+    b.try_emplace(i, &access::state(b).word);
+    marked_b += mark_probe::marked;
+  }
+  EXPECT_EQ(marked_a, 50);
+  EXPECT_EQ(marked_b, 50);
+}
+
+// A sampled write whose mark is overwritten while it runs (what a write
+// that loaded the countdown just before the mark does when it stores its
+// decrement) reports at its exit, after releasing the map.
+TEST_F(CheckedMap, SampledWriteWhoseMarkWasOverwrittenReportsAtExit) {
+  syncmap::set_checked_map_sampling_period(1);  // every write is sampled
+  checked_map<std::unordered_map<int, blocking_value>, check_mode::sampled> m;
+  latch entered(1);
+  latch release(1);
+  std::optional<misuse_report> report;
+  std::thread writer([&] {
+    try {
+      m.try_emplace(1, &entered, &release);
+    } catch (const misuse_error& e) {
+      report = e.report();
+    }
+  });
+  entered.wait();
+  EXPECT_TRUE(is_marked(access::state(m).word.load()));
+  access::state(m).word.store(5);
+  release.count_down();
+  writer.join();
+  ASSERT_TRUE(report.has_value());
+  EXPECT_EQ(report->kind, misuse_kind::concurrent_writes);
+  EXPECT_EQ(std::string(report->operation), "try_emplace");
+  EXPECT_FALSE(is_marked(access::state(m).word.load()));
+  EXPECT_EQ(m.size(), 1U);
+}
+
+// A mark that no sampled write holds (what a write that loaded the mark
+// leaves when it stores its decrement after the sampled write restored the
+// countdown) is cleared by the next call that finds it, without a report:
+// the write that brought it back found the mark and reported the overlap.
+TEST_F(CheckedMap, StaleSampledMarkIsClearedWithoutAReport) {
+  checked_map<umap, check_mode::sampled> m;
+  auto& st = access::state(m);
+  const std::uint64_t stale = syncmap::detail::sampled_word::mark(4242) - 1;
+  st.word.store(stale);
+  EXPECT_NO_THROW(static_cast<void>(m.count(1)));  // a read clears it
+  EXPECT_FALSE(is_marked(st.word.load()));
+  st.word.store(stale);
+  EXPECT_NO_THROW(m.insert({1, 1}));  // so does a write
+  EXPECT_FALSE(is_marked(st.word.load()));
+  EXPECT_NO_THROW(m.insert({2, 2}));
+  EXPECT_EQ(m.size(), 2U);
 }
 
 TEST_F(CheckedMap, RuntimeModeOffSkipsEveryCheck) {
@@ -443,10 +529,10 @@ TEST_F(CheckedMap, RuntimeModeOffSkipsEveryCheck) {
   });
 }
 
-// A map compiled `sampled`, switched off at run time: a fresh thread reads
-// the mode on its first call, and from then on none of its writes marks the
-// map (so none can be reported by another thread's call). Its calls still
-// peek, at the cost of a load: with no write marking, a peek finds a mark
+// A map compiled `sampled`, switched off at run time: the write that runs
+// its countdown out reads the mode, and from then on none of its writes
+// marks the map (so none can be reported by another thread's call). Its
+// calls still count down and peek: with no write marking, they find a mark
 // only while a write marked before the switch is still running -- a real
 // overlap (here the test hook plays that write).
 TEST_F(CheckedMap, RuntimeModeOffStopsTheWritesOfASampledMapFromMarkingIt) {
@@ -455,26 +541,23 @@ TEST_F(CheckedMap, RuntimeModeOffStopsTheWritesOfASampledMapFromMarkingIt) {
   checked_map<std::unordered_map<int, blocking_value>, check_mode::sampled> m;
   latch entered(1);
   latch release(1);
-  // The fresh thread's first call starts a period: in mode off the map
-  // stays unmarked while the write runs.
+  // A fresh map's first write is the sampled one: in mode off the map
+  // stays unmarked while it runs.
   std::thread writer([&] { m.try_emplace(1, &entered, &release); });
   entered.wait();
-  EXPECT_EQ(access::state(m).word.load(), 0U);
+  EXPECT_FALSE(is_marked(access::state(m).word.load()));
   release.count_down();
   writer.join();
   syncmap::reset_checked_map_mode();
   while_held_by_other_thread(m, true, [&](std::uint64_t) {
-    std::thread([&] {
-      // The first call starts a period (full check), the rest peek: all report.
-      EXPECT_EQ(report_of([&] { m.erase(1); }).kind, misuse_kind::concurrent_writes);
-      EXPECT_EQ(report_of([&] { static_cast<void>(m.find(1)); }).kind, misuse_kind::read_and_write);
-    }).join();
+    EXPECT_EQ(report_of([&] { m.erase(1); }).kind, misuse_kind::concurrent_writes);
+    EXPECT_EQ(report_of([&] { static_cast<void>(m.find(1)); }).kind, misuse_kind::read_and_write);
   });
 }
 
 // A sampled map's reads peek and never register (Go's read check): even
-// with period 1, where every write of the thread is fully checked, a read
-// inside the container leaves the map unmarked.
+// with period 1, where every write marks the map, a read inside the
+// container leaves the state word as it was.
 TEST_F(CheckedMap, SampledReadsPeekAndNeverRegister) {
   syncmap::set_checked_map_sampling_period(1);
   latch entered(1);
@@ -495,28 +578,27 @@ TEST_F(CheckedMap, SampledReadsPeekAndNeverRegister) {
   checked_map<std::unordered_map<int, int, blocking_hash>, check_mode::sampled> m(
       8, blocking_hash{&entered, &release, &block});
   m.emplace(1, 1);
+  const std::uint64_t before = access::state(m).word.load();
   block = true;
   std::thread reader([&] { EXPECT_EQ(m.find(1)->second, 1); });
   entered.wait();
-  EXPECT_EQ(access::state(m).word.load(), 0U);
+  EXPECT_EQ(access::state(m).word.load(), before);
   release.count_down();
   reader.join();
   block = false;
 }
 
 TEST_F(CheckedMap, RuntimeModeOverridesTheCompiledMode) {
+  // A map compiled `sampled` in runtime mode `on`: from the write that runs
+  // its countdown out (a fresh map's first), every write marks it.
   syncmap::set_checked_map_mode(check_mode::on);
+  checked_map<std::unordered_map<int, mark_probe>, check_mode::sampled> m;
+  mark_probe::marked = 0;
+  for (int i = 0; i < 10; ++i) m.try_emplace(i, &access::state(m).word);
+  EXPECT_EQ(mark_probe::marked, 10);
+  // A map compiled `on` in runtime mode `sampled`: one call in N per thread
+  // (a fresh thread's first) is fully checked.
   int full = 0;
-  // Fresh threads: a sampled map's thread reads the settings when its countdown runs out.
-  std::thread([&] {
-    for (int i = 0; i < 10; ++i) {
-      if (syncmap::detail::level_for_call<check_mode::sampled>() == syncmap::detail::check_level::full) {
-        ++full;
-      }
-    }
-  }).join();
-  EXPECT_EQ(full, 10);
-  full = 0;
   syncmap::set_checked_map_mode(check_mode::sampled);
   syncmap::set_checked_map_sampling_period(1000);
   std::thread([&] {
@@ -631,26 +713,18 @@ TEST_F(CheckedMap, ContainerExceptionsReleaseTheMark) {
   }).join();
 }
 
-// The same in a sampled map, on the calls that start a period (period 1:
-// every call does), which hold the mark across the container call: the
-// mark is released when the container throws.
+// The same in a sampled map, on the sampled writes (period 1: every write
+// is), which hold the mark across the container call: the mark is released
+// when the container throws.
 TEST_F(CheckedMap, SampledMapReleasesTheMarkWhenTheContainerThrows) {
   syncmap::set_checked_map_sampling_period(1);
-  checked_map<umap, check_mode::sampled> m;
   struct throws_on_construct {
     explicit throws_on_construct(int) { throw std::runtime_error("no"); }
   };
   checked_map<std::unordered_map<int, throws_on_construct>, check_mode::sampled> t;
-  std::thread([&] {
-    EXPECT_THROW(static_cast<void>(m.at(42)), std::out_of_range);
-    EXPECT_THROW(t.try_emplace(1, 1), std::runtime_error);
-  }).join();
-  EXPECT_EQ(access::state(m).word.load(), 0U);
-  EXPECT_EQ(access::state(t).word.load(), 0U);
-  std::thread([&] {
-    EXPECT_NO_THROW(m.insert({1, 1}));
-    EXPECT_NO_THROW(t.clear());
-  }).join();
+  std::thread([&] { EXPECT_THROW(t.try_emplace(1, 1), std::runtime_error); }).join();
+  EXPECT_FALSE(is_marked(access::state(t).word.load()));
+  std::thread([&] { EXPECT_NO_THROW(t.clear()); }).join();
 }
 
 // ---- migration ----

@@ -44,11 +44,11 @@
 // Modes (check_mode), chosen at compile time and at run time:
 //   off      checked_map<Map, check_mode::off> derives from Map and adds no
 //            member: the bare container, zero cost (sizeof is Map's).
-//   sampled  one call in N per thread (set_checked_map_sampling_period,
-//            default 64) of the write calls runs the full check; the other
-//            writes peek at the map's state word (a relaxed load on entry and
-//            on exit), and reads peek on entry, as Go's reads do. For
-//            production.
+//   sampled  one write in N per map (set_checked_map_sampling_period,
+//            default 64) marks the map for its duration; every write counts
+//            itself down on the map's state word (an unlocked decrement,
+//            which also finds a sampled write in progress), and reads peek
+//            at the word on entry, as Go's reads do. For production.
 //   on       every call runs the full check (an atomic read-modify-write on
 //            entry, an atomic store or read-modify-write on exit). For tests
 //            and CI.
@@ -82,6 +82,7 @@
 
 #include "syncmap/detail/misuse_check.hpp"
 #include "syncmap/detail/misuse_report.hpp"
+#include "syncmap/detail/sampled_check.hpp"
 
 #if !defined(SYNCMAP_CHECKED_MAP_MODE)
 #if defined(NDEBUG)
@@ -94,13 +95,14 @@
 namespace syncmap {
 
 // Switches every checked_map not compiled `off` to `mode`. Maps compiled
-// `on` see it at each thread's next call; maps compiled `sampled` when the
-// thread's sampling countdown next runs out (within one sampling period of
-// calls). For a sampled map this governs its writes (`on`: every write is
-// fully checked; `off`: none marks the map); its reads peek in every mode
-// (a load each, which finds nothing once no write marks the map). Calls in
-// progress finish in their mode. Thread-safe (a relaxed setting,
-// not a synchronization).
+// `on` see it at each thread's next call (switched to `sampled`, they
+// check one call in N per thread); maps compiled `sampled` when their
+// countdown next runs out (within one sampling period of writes). For a
+// sampled map this governs its writes (`on`: every write marks the map;
+// `off`: none does); its writes count down and its reads peek in every
+// mode (which finds nothing once no write marks the map). Calls in progress
+// finish in their mode. Thread-safe (a relaxed setting, not a
+// synchronization).
 inline void set_checked_map_mode(check_mode mode) noexcept {
   detail::g_mode_override.store(1U + static_cast<unsigned>(mode), std::memory_order_relaxed);
 }
@@ -108,8 +110,8 @@ inline void set_checked_map_mode(check_mode mode) noexcept {
 // Undoes set_checked_map_mode(): each map uses its compile-time mode again.
 inline void reset_checked_map_mode() noexcept { detail::g_mode_override.store(0, std::memory_order_relaxed); }
 
-// In sampled mode, each thread fully checks one call in `period` (>= 1;
-// 0 is taken as 1). Takes effect when each thread's countdown next runs out.
+// In sampled mode, one write in `period` (>= 1; 0 is taken as 1) of each
+// map marks it. Takes effect when each map's countdown next runs out.
 inline void set_checked_map_sampling_period(std::uint32_t period) noexcept {
   detail::g_sampling_period.store(period == 0 ? 1 : period, std::memory_order_relaxed);
 }
@@ -681,31 +683,40 @@ class checked_map : public detail::optional_member_types<Map> {
   }
   // Runs f(tracking) checked as this map's mode says.
   //
-  // Maps compiled `sampled`: a read is the entry peek (a load of the state
-  // word, a test and a branch: Go's read check) and f. It never registers:
-  // registering one read in N would take the countdown and an exit test on
-  // every read, which measured +15% to +40% on a lookup against the bare
-  // container, where the peek alone measured under +10%
-  // (docs/checked_map.md, "Measured cost"). The price: a write that starts
-  // while a read is in progress is not seen (nor is it in Go); a read that
-  // starts during a sampled write is. A write (detail::sampled_write) is
-  // the countdown's decrement and branch, the entry peek, f, and the exit
-  // test (a load and a branch); one write in N marks the map for its
-  // duration. Nothing is carried through f: the container's own code
-  // inlines as into a bare caller; the period start, the release and the
-  // reports are out of line. Iterators of sampled maps are unchecked: f
-  // gets no tracking.
+  // Maps compiled `sampled` (detail/sampled_check.hpp): a read is the entry
+  // peek (a load of the state word, a test and a branch: Go's read check)
+  // and f; it never registers, so a write that starts while a read is in
+  // progress is not seen (nor is it in Go); a read that starts during a
+  // sampled write is. A write is the countdown's decrement of the state
+  // word and a branch (on x86-64 one `subq $1, mem` and a `jle`), then f.
+  // The branch is taken by the sampled write (one in N per map) and by a
+  // write that finds a sampled write in progress; begin_sampled_write()
+  // (out of line) tells them apart. The sampled one runs f in a block of
+  // its own (marked, released after f or when f throws, a lost mark
+  // reported), the others join the inline path. So f's container code is
+  // inlined twice, once in that cold block; the hot path has no exit test
+  // and carries nothing through f, and the container's code inlines as into
+  // a bare caller. (Both alternatives were measured on erase from a 2^20-key
+  // absl::flat_hash_map, docs/checked_map.md: calling f out of line from
+  // the cold block makes the hot path store f's captures, since their
+  // address escapes, +4 points; carrying the mark's id through f to an exit
+  // test, +4 points.) Iterators of sampled maps are unchecked: f gets no
+  // tracking.
   template <class Scope, class F>
   SYNCMAP_ALWAYS_INLINE static result_of_call<F> run(detail::misuse_state& st, const char* op, F& f) {
     if constexpr (Mode == check_mode::sampled && std::is_same<Scope, detail::read_scope>::value) {
-      Scope::peek_on_entry(st, op);
+      detail::peek_sampled_read(st, op);
       return f(kUntracked);
     } else if constexpr (Mode == check_mode::sampled) {
-      using S = detail::sampled_write;
-      S::enter(st, op);
-      return then([&]()
-                      SYNCMAP_INLINE_LAMBDA -> decltype(auto) { return call_releasing_on_unwind<S>(st, f); },
-                  [&]() SYNCMAP_INLINE_LAMBDA { S::leave(st, op); });
+      if (detail::count_write_down(st)) {
+        const std::uint32_t tid = detail::begin_sampled_write(st, op);
+        if (tid != 0) {
+          return then(
+              [&]() SYNCMAP_INLINE_LAMBDA -> decltype(auto) { return call_releasing_on_unwind(st, tid, f); },
+              [&]() SYNCMAP_INLINE_LAMBDA { detail::end_sampled_write(st, tid, op); });
+        }
+      }
+      return f(kUntracked);
     } else {
       return run_at<Scope>(st, detail::level_for_call<Mode>(), op, f);
     }
@@ -729,20 +740,21 @@ class checked_map : public detail::optional_member_types<Map> {
       return r;
     }
   }
-  // f(untracked) for a sampled write: if it throws, the call's mark (if it
-  // holds one) is released before the exception leaves. A catch and rethrow,
-  // not a destructor: the normal path then has no test to make after f.
-  template <class S, class F>
-  SYNCMAP_ALWAYS_INLINE static result_of_call<F> call_releasing_on_unwind(detail::misuse_state& st, F& f) {
+  // f(untracked) for a sampled write holding the mark `tid`: if it throws,
+  // the mark is released before the exception leaves.
+  template <class F>
+  SYNCMAP_ALWAYS_INLINE static result_of_call<F> call_releasing_on_unwind(detail::misuse_state& st,
+                                                                          std::uint32_t tid, F& f) {
 #if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
     try {
       return f(kUntracked);
     } catch (...) {
-      S::unwind(st);
+      detail::abandon_sampled_write(st, tid);
       throw;
     }
 #else
     static_cast<void>(st);
+    static_cast<void>(tid);
     return f(kUntracked);
 #endif
   }
@@ -799,8 +811,10 @@ class checked_map : public detail::optional_member_types<Map> {
     });
   }
 
-  // First: the state's cache line is the one every call touches.
-  mutable detail::misuse_state state_;
+  // First: the state's cache line is the one every call touches. A sampled
+  // map's word starts as a countdown about to run out: its first write is
+  // sampled.
+  mutable detail::misuse_state state_{Mode == check_mode::sampled ? detail::sampled_word::kFresh : 0};
   Map map_;
 };
 

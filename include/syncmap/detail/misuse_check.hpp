@@ -48,16 +48,13 @@
 // the write (then coherence shows it the new value) or it did not (then it
 // is racing, and detection is best effort).
 //
-// Sampled mode: one write call in N per thread (a thread_local countdown)
-// takes the full protocol; the others register nothing and only peek at
-// the word with relaxed loads, on entry (any non-zero word) and on exit (a
-// word that is not its own mark). Read calls never register: they peek on
-// entry for W, as Go's reads check its writing flag. A peek costs a load
-// from a cache line next to the container's; it catches a call overlapping
-// a sampled write. The write's exit peek doubles as the release test of
-// its own mark, so nothing is carried through the container call (see
-// "Calls of maps compiled `sampled`" below). What it costs, measured:
-// docs/checked_map.md, "Measured cost".
+// Maps compiled `sampled` use the same word differently: W and the writer
+// as above, and in the low bits a per-map countdown that every write
+// decrements; one write in N marks the map, reads only test W. That
+// protocol is in detail/sampled_check.hpp. Below, the runtime settings
+// both share, and the per-thread sampling of a map compiled `on` that is
+// switched to `sampled` at run time (its word counts readers, so it cannot
+// hold a countdown).
 
 #ifndef SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
 #define SYNCMAP_DETAIL_MISUSE_CHECK_HPP_
@@ -74,7 +71,7 @@ namespace syncmap {
 // How much a checked_map checks. See <syncmap/checked_map.hpp>.
 enum class check_mode : unsigned char {
   off = 0,      // nothing: the bare container
-  sampled = 1,  // one call in N per thread fully, the others peek
+  sampled = 1,  // one write in N per map marks the map, the other calls peek
   on = 2,       // every call
 };
 
@@ -91,10 +88,16 @@ struct misuse_state {
     return kWriting | (std::uint64_t{tid & 0x7FFFFFFFU} << 32);
   }
 
+  misuse_state() = default;
+  explicit misuse_state(std::uint64_t initial_word) noexcept : word(initial_word) {}
+
   std::atomic<std::uint64_t> word{0};
   std::atomic<std::uint64_t> writes{0};
   // The latest checked reader to enter, for the writer's report only.
   std::atomic<std::uint32_t> last_reader{0};
+  // Sampled maps only: the thread id of the sampled write in progress, 0
+  // when none; tells a live mark from a stale one (detail/sampled_check.hpp).
+  std::atomic<std::uint32_t> sampled_writer{0};
   // The map's name (static storage, set by the owner); relaxed: reports only.
   std::atomic<const char*> name{""};
   // The checked_map this state belongs to, for reports (set by its constructors).
@@ -105,18 +108,20 @@ struct misuse_state {
 // Relaxed: a setting, not a synchronization; calls already running keep the
 // mode they started with.
 inline std::atomic<unsigned> g_mode_override{0};
-// Sampled mode checks one call in this many per thread. Relaxed, as above.
+// Sampled mode checks one write in this many per map (maps compiled
+// `sampled`), or one call in this many per thread (maps compiled `on` and
+// switched to `sampled`). Relaxed, as above.
 inline std::atomic<std::uint32_t> g_sampling_period{64};
-// A thread's countdown for maps compiled `sampled`: the calls it makes
-// before its next fully checked one. Each call decrements it (one
-// read-modify-write of a thread-local, `subl $1, %fs:...`, and a branch);
-// the call that takes it to 0 or below starts the next period
-// (next_sample_period(), out of line), which reads the runtime settings and
-// sets it to >= 1, so a setting reaches a thread within one period.
+// A thread's countdown for maps compiled `on` running in runtime mode
+// `sampled`: the calls it makes before its next fully checked one. Each
+// call decrements it; the call that takes it to 0 or below starts the
+// next period (next_sample_period(), out of line), which reads the runtime
+// settings and sets it to >= 1, so a setting reaches a thread within one
+// period.
 //
-// Invariant: >= 1 between calls, except in a thread that has made no call
-// on a sampled map yet (0: its first call takes it to -1 and starts a
-// period, so the first call of every thread is fully checked).
+// Invariant: >= 1 between calls, except in a thread that has made no such
+// call yet (0: its first call takes it to -1 and starts a period, so the
+// first call of every thread is fully checked).
 // A plain integer, constant-initialized: every access is a direct
 // thread-local access, with no initialization guard or TLS wrapper call.
 inline thread_local std::int32_t t_sample_countdown = 0;
@@ -146,8 +151,9 @@ inline std::int32_t sampling_countdown() noexcept {
   return static_cast<std::int32_t>(p == 0 ? 1 : (p < kMax ? p : kMax));
 }
 
-// A sampled map's thread ran out of its countdown: start the next period
-// and say how this call is checked (full, or none in runtime mode off).
+// A thread of a map compiled `on` and switched to `sampled` ran out of its
+// countdown: start the next period and say how this call is checked (full,
+// or none in runtime mode off).
 SYNCMAP_NOINLINE inline check_level next_sample_period() noexcept {
   switch (effective_mode(check_mode::sampled)) {
     case check_mode::on:
@@ -163,38 +169,19 @@ SYNCMAP_NOINLINE inline check_level next_sample_period() noexcept {
   return check_level::full;
 }
 
-// The fast path of a map compiled `sampled`: counts this call down; true if
-// it is unsampled (it only peeks), false if it must start the next period.
-//
-// On x86-64 the decrement is one `subl $1, %fs:...` whose flags the branch
-// tests; GCC compiles `--t > 0` to a load, a subtract, a store and a test.
-// In the paired benchmark that difference measured up to 25 points of the
-// cost of a sampled std::unordered_map find, and about none on
-// absl::flat_hash_map (docs/checked_map.md).
-// The asm touches only the thread-local (its "+m" operand: no memory
-// clobber), so the compiler keeps everything else in registers around it.
-SYNCMAP_ALWAYS_INLINE bool count_unsampled_call() noexcept {
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-  bool ran_out;
-  asm("subl $1, %0" : "+m"(t_sample_countdown), "=@ccle"(ran_out));
-  return SYNCMAP_LIKELY(!ran_out);
-#else
-  return SYNCMAP_LIKELY(--t_sample_countdown > 0);
-#endif
-}
-
+// How a call of a map compiled Mode is checked, under the runtime override.
+// Maps compiled `sampled` do not ask (detail/sampled_check.hpp).
 template <check_mode Mode>
 inline check_level level_for_call() noexcept {
+  static_assert(Mode != check_mode::sampled, "maps compiled sampled check through sampled_check.hpp");
   if constexpr (Mode == check_mode::off) {
     return check_level::none;
-  } else if constexpr (Mode == check_mode::on) {
+  } else {
     // A compiled-on map follows the runtime override on every call.
     const check_mode m = effective_mode(Mode);
     if (SYNCMAP_LIKELY(m == check_mode::on)) return check_level::full;
     if (m == check_mode::off) return check_level::none;
-    return level_for_call<check_mode::sampled>();
-  } else {
-    return count_unsampled_call() ? check_level::peek : next_sample_period();
+    return SYNCMAP_LIKELY(--t_sample_countdown > 0) ? check_level::peek : next_sample_period();
   }
 }
 
@@ -360,66 +347,6 @@ class read_scope {
   misuse_state& st_;
   check_level lv_;
   bool registered_ = false;
-};
-
-// ---- Calls of maps compiled `sampled` ----
-//
-// Reads only peek, on entry, for a write in progress (Go's read check): see
-// checked_map::run() for why they never register. Writes take the full
-// protocol once per period and otherwise peek, and carry nothing through
-// the container call: no level, no token, no scope object, so the
-// container's code inlined into the caller keeps its registers. The inline
-// code of a write is
-//
-//   enter(): the countdown's decrement and branch; if it ran out, the
-//            period start (out of line: a full entry, which marks the map
-//            with this thread's id), else the entry peek;
-//   the container call;
-//   leave(): one relaxed load of the state word and a branch to
-//            finish_write() (out of line) if it is not 0.
-//
-// A non-zero word at exit is either this call's own mark (the period
-// start's: W with this thread's id; the finish releases it) or someone
-// else's call in progress (a misuse: the finish reports it, Go's exit
-// check). In a correct program the word is non-zero at a write's exit only
-// in the call that marked it, once per period. When the container call
-// throws, unwind() releases the mark (from a catch-and-rethrow around the
-// call: no cost on the normal path).
-
-SYNCMAP_NOINLINE inline void start_period_write(misuse_state& st, const char* op) {
-  if (next_sample_period() == check_level::full) static_cast<void>(enter_write(st, op));
-}
-
-// Releases the mark of the write ending on `st` if this thread holds it;
-// returns the word as it was (0 when it released).
-SYNCMAP_NOINLINE inline std::uint64_t release_write(misuse_state& st) noexcept {
-  const std::uint64_t w = st.word.load(std::memory_order_relaxed);
-  const std::uint32_t me = current_thread_id();
-  if (w != misuse_state::writing_word(me)) return w;
-  leave_write(st, me);
-  return 0;
-}
-
-// The exit that found the word non-zero: release, or report.
-SYNCMAP_NOINLINE inline void finish_write(misuse_state& st, const char* op) {
-  const std::uint64_t w = release_write(st);
-  if (w != 0) write_conflict(st, w, op);
-}
-
-struct sampled_write {
-  SYNCMAP_ALWAYS_INLINE static void enter(misuse_state& st, const char* op) {
-    if (SYNCMAP_LIKELY(count_unsampled_call())) {
-      write_scope::peek_on_entry(st, op);
-    } else {
-      start_period_write(st, op);
-    }
-  }
-  SYNCMAP_ALWAYS_INLINE static void leave(misuse_state& st, const char* op) {
-    // Relaxed: it only decides whether to go out of line (see above); a
-    // mark of this thread's own is seen (it stored it).
-    if (SYNCMAP_UNLIKELY(st.word.load(std::memory_order_relaxed) != 0)) finish_write(st, op);
-  }
-  static void unwind(misuse_state& st) noexcept { static_cast<void>(release_write(st)); }
 };
 
 // The check an iterator runs before each use (Go's mapiternext check, plus
