@@ -144,8 +144,12 @@ inline check_mode effective_mode(check_mode compiled) noexcept {
   return ov == 0 ? compiled : static_cast<check_mode>(ov - 1);
 }
 
-// The sampling period as a countdown start: >= 1, and within int32_t.
-inline std::int32_t sampling_countdown() noexcept {
+// A sampling countdown's start in effective mode `m`: 1 in mode `on` (every
+// call runs the check), else the sampling period; >= 1, and within int32_t.
+// Both countdowns (the per-thread one below, a sampled map's per-map one)
+// start from it.
+inline std::int32_t countdown_start(check_mode m) noexcept {
+  if (m == check_mode::on) return 1;
   const std::uint32_t p = g_sampling_period.load(std::memory_order_relaxed);
   constexpr auto kMax = static_cast<std::uint32_t>(std::numeric_limits<std::int32_t>::max());
   return static_cast<std::int32_t>(p == 0 ? 1 : (p < kMax ? p : kMax));
@@ -155,18 +159,9 @@ inline std::int32_t sampling_countdown() noexcept {
 // countdown: start the next period and say how this call is checked (full,
 // or none in runtime mode off).
 SYNCMAP_NOINLINE inline check_level next_sample_period() noexcept {
-  switch (effective_mode(check_mode::sampled)) {
-    case check_mode::on:
-      t_sample_countdown = 1;  // every call comes back here
-      return check_level::full;
-    case check_mode::off:
-      t_sample_countdown = sampling_countdown();
-      return check_level::none;
-    case check_mode::sampled:
-      break;
-  }
-  t_sample_countdown = sampling_countdown();
-  return check_level::full;
+  const check_mode m = effective_mode(check_mode::sampled);
+  t_sample_countdown = countdown_start(m);
+  return m == check_mode::off ? check_level::none : check_level::full;
 }
 
 // How a call of a map compiled Mode is checked, under the runtime override.
@@ -213,16 +208,15 @@ SYNCMAP_NOINLINE inline void read_conflict(const misuse_state& st, std::uint64_t
 }
 
 // The peeks of a call that registers nothing: one relaxed load of the word
-// (relaxed: it only decides whether to report, see above), tested against
-// `mask`. A read reports a write in progress (mask kWriting); a write, any
-// call in progress (mask ~0). Mask 0 checks nothing.
-SYNCMAP_ALWAYS_INLINE void peek_read(const misuse_state& st, std::uint64_t mask, const char* op) {
+// (relaxed: it only decides whether to report, see above). A read reports a
+// write in progress; a write, any call in progress.
+SYNCMAP_ALWAYS_INLINE void peek_read(const misuse_state& st, const char* op) {
   const std::uint64_t w = st.word.load(std::memory_order_relaxed);
-  if (SYNCMAP_UNLIKELY((w & mask) != 0)) read_conflict(st, w, op);
+  if (SYNCMAP_UNLIKELY((w & misuse_state::kWriting) != 0)) read_conflict(st, w, op);
 }
-SYNCMAP_ALWAYS_INLINE void peek_write(const misuse_state& st, std::uint64_t mask, const char* op) {
+SYNCMAP_ALWAYS_INLINE void peek_write(const misuse_state& st, const char* op) {
   const std::uint64_t w = st.word.load(std::memory_order_relaxed);
-  if (SYNCMAP_UNLIKELY((w & mask) != 0)) write_conflict(st, w, op);
+  if (SYNCMAP_UNLIKELY(w != 0)) write_conflict(st, w, op);
 }
 
 // The full-check paths, out of line: the code a call inlines stays a few
@@ -288,7 +282,7 @@ class write_scope {
     if (lv == check_level::full) {
       tid_ = enter_write(st, op);
     } else if (lv == check_level::peek) {
-      peek_on_entry(st, op);
+      peek_write(st, op);
     }
   }
   ~write_scope() {
@@ -302,12 +296,7 @@ class write_scope {
 
   void leave(const char* op) {
     // Go's exit check: someone entered while this unregistered write ran.
-    if (lv_ == check_level::peek) peek_write(st_, ~std::uint64_t{0}, op);
-  }
-
-  // The entry peek of an unregistered write: any call in progress.
-  SYNCMAP_ALWAYS_INLINE static void peek_on_entry(const misuse_state& st, const char* op) {
-    peek_write(st, ~std::uint64_t{0}, op);
+    if (lv_ == check_level::peek) peek_write(st_, op);
   }
 
  private:
@@ -323,7 +312,7 @@ class read_scope {
     if (lv == check_level::full) {
       registered_ = enter_read(st, op);
     } else if (lv == check_level::peek) {
-      peek_on_entry(st, op);
+      peek_read(st, op);
     }
   }
   ~read_scope() {
@@ -337,11 +326,6 @@ class read_scope {
   // Reads have no exit check (as in Go): a write that starts during an
   // unregistered read is caught by the write's own exit peek or not at all.
   void leave(const char*) noexcept {}
-
-  // The entry peek of an unregistered read: a write in progress.
-  SYNCMAP_ALWAYS_INLINE static void peek_on_entry(const misuse_state& st, const char* op) {
-    peek_read(st, misuse_state::kWriting, op);
-  }
 
  private:
   misuse_state& st_;

@@ -74,9 +74,7 @@ struct sampled_word {
   // The countdown a sampled write leaves: the writes until the next sampled
   // one (the mode, if overridden at run time to `on`, makes that every one).
   static std::uint64_t countdown() noexcept {
-    return effective_mode(check_mode::sampled) == check_mode::on
-               ? 1U
-               : static_cast<std::uint64_t>(sampling_countdown());
+    return static_cast<std::uint64_t>(countdown_start(effective_mode(check_mode::sampled)));
   }
 };
 
