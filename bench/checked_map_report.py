@@ -67,6 +67,9 @@ def main():
         op, container, mode, keys = name.split("/")
         return (order.get(container, 9), order.get(op, 9), int(keys), order.get(mode, 9))
 
+    # Row names spell containers as identifiers; the table, as C++ does.
+    spelled = {"std_unordered_map": "std::unordered_map", "absl_flat_hash_map": "absl::flat_hash_map"}
+
     print("| operation | container | keys | mode | bare ns/op | checked ns/op | checked / bare | middle half |")
     print("|---|---|---|---|---|---|---|---|")
     for name in sorted(rows, key=sort_key):
@@ -78,7 +81,7 @@ def main():
             "| %s | `%s` | %s | `%s` | %.1f | %.1f | %+.0f%% | %+.0f%% .. %+.0f%% |"
             % (
                 op,
-                container,
+                spelled.get(container, container),
                 keys,
                 mode,
                 statistics.median(r["bare"]),
